@@ -1,1 +1,7 @@
+from .bad_sample_logger_hook import BadSampleLoggerHook
+from .momentum_update_hook import MomentumUpdateHook
+from .teacher_temp_warmup_hook import TeacherTempWarmupHook
 
+__all__ = [
+    'BadSampleLoggerHook', 'MomentumUpdateHook', 'TeacherTempWarmupHook'
+]

@@ -1,1 +1,3 @@
+from .semmim import SemMIM
 
+__all__ = ['SemMIM']

@@ -1,1 +1,3 @@
+from .encoding_head import EncodingHead
 
+__all__ = ['EncodingHead']

@@ -1,0 +1,57 @@
+# COCO + Visual Genome + CC3M + SBU in ALBEF's JSON format (4M images,
+# 5.1M captions); see README "Data" for the layout under data/.
+data_root = 'data/'
+
+# Two views per image (SPEC 2): view 1 for the momentum teacher, view 2 for
+# the online student. Hue jitter is 0 so colour words stay true.
+view1_pipeline = [
+    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
+         interpolation='bicubic', backend='pillow'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomApply', prob=0.8, transforms=[
+        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+             saturation=0.2, hue=0.0)]),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
+         magnitude_std='inf', prob=1.0),
+]
+view2_pipeline = [
+    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
+         interpolation='bicubic', backend='pillow'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomApply', prob=0.8, transforms=[
+        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
+             saturation=0.2, hue=0.0)]),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
+         magnitude_std='inf', prob=0.1),
+    dict(type='Solarize', thr=128, prob=0.2),
+]
+train_pipeline = [
+    dict(type='LoadImageOrSkip', imdecode_backend='pillow'),
+    dict(type='MultiView', num_views=[1, 1],
+         transforms=[view1_pipeline, view2_pipeline]),
+    dict(type='PreCaption', keys='text', max_words=30),
+    dict(type='PackInputs', algorithm_keys=['text'],
+         meta_keys=['img_path', 'sample_idx']),
+]
+
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='ImageTextDataset',
+        data_root=data_root,
+        ann_file=[
+            'annotations/coco.json',
+            'annotations/vg.json',
+            'annotations/cc3m_train.json',
+            'annotations/cc3m_val.json',
+            'annotations/sbu.json',
+        ],
+        data_prefix='',
+        pipeline=train_pipeline))

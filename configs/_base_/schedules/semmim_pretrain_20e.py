@@ -1,0 +1,37 @@
+# Paper Section 4.2: AdamW, weight decay 0.02 (none on biases, norms,
+# position embeddings, [MASK] token); learning rate 1e-5 for the ViT and
+# 1e-4 for the rest, linear warm-up over 1000 iterations, cosine decay to
+# 1e-6; 20 epochs.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.02),
+    constructor='VLOptimWrapperConstructor',
+    paramwise_cfg=dict(
+        lr_mult={'vision_backbone': 0.1},
+        no_decay_keys=('pos_embed', 'mask_token')),
+    clip_grad=None)
+
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
+         end=1000),
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=0,
+         end=20, convert_to_iter_based=True),
+]
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20)
+
+# pre-training-specific schedules (SPEC 2.6-2.8)
+custom_hooks = [
+    dict(type='BadSampleLoggerHook'),
+    dict(type='MomentumUpdateHook'),
+    dict(type='TeacherTempWarmupHook', start=0.04, end=0.07,
+         warmup_ratio=0.3),
+    # momentum distillation weight ramps up over the first epoch (ALBEF)
+    dict(type='WarmupParamHook', module_name='itc_head', param_name='alpha',
+         warmup_epochs=1),
+    dict(type='WarmupParamHook', module_name='mlm_head', param_name='alpha',
+         warmup_epochs=1),
+]
+
+# 8 GPUs x 128; MMEngine scales the lr linearly when auto-scaling is on
+auto_scale_lr = dict(base_batch_size=1024, enable=False)

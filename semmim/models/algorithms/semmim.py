@@ -1,0 +1,364 @@
+"""SemMIM pre-training (paper Section 3; SPEC section 2)."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine import dist
+from mmengine.model import BaseModel
+
+from semmim.registry import MODELS
+from ..utils.distributed import all_gather_no_grad, all_gather_with_grad
+from ..utils.momentum import MomentumEMA
+
+TEACHER_TEXT = ('online', 'momentum')
+
+
+def pad_tokens(x: torch.Tensor, length: int, value=0) -> torch.Tensor:
+    """Right-pad dim 1 of ``x`` to ``length``."""
+    extra = length - x.shape[1]
+    if extra <= 0:
+        return x
+    pad = [0, 0] * (x.dim() - 2) + [0, extra]
+    return F.pad(x, pad, value=value)
+
+
+@MODELS.register_module()
+class SemMIM(BaseModel):
+    """Semantics-enhanced cross-modal masked image modelling.
+
+    One step (SPEC section 2) on two views I1 (teacher) and I2 (student):
+
+    1. text features ``w = E_T(caption)``;
+    2. online clean pass ``v = E_I(I2)`` (ITC, ITM, MLM, PLM; student [CLS]);
+    3. momentum passes (no grad): ``E^_I`` on I1 and I2 visual-only (one
+       batch), and the last layers of I2 again with the text: [CLS] target,
+       patch features for masking, patch targets; momentum text features;
+    4. text-guided masking of I2's patches;
+    5. online masked pass with the text injected in the last layers;
+    6. the six losses (L_cls, L_patch, ITC, ITM, MLM, PLM), weight 1 each.
+
+    Ablations switch parts off by config: ``mim_head=None`` (w/o MIM; then no
+    ``cls_head`` either), a pixel or dVAE ``mim_head`` (other MIM targets),
+    the mask generator's ``masking``/``mask_ratio``, and the backbone's
+    ``text_inject_start``.
+
+    Args:
+        vision_backbone (dict): :class:`SemMIMVisionTransformer` config.
+        text_encoder (dict): :class:`BertTextEncoder` config.
+        fusion_encoder (dict): :class:`BertFusionEncoder` config.
+        itc_head, itm_head, mlm_head, plm_head (dict): Objective heads.
+        encoding_head (dict, optional): :class:`EncodingHead` (H_I); needed
+            by ``cls_head`` and a code-target ``mim_head``.
+        cls_head (dict, optional): :class:`CLSDistillHead` (L_cls).
+        mim_head (dict, optional): :class:`PatchDistillHead` (L_patch, ours),
+            a pixel or dVAE MIM head, or None (no MIM).
+        mask_generator (dict): :class:`TextGuidedMaskGenerator`.
+        momentum_vision (dict): :class:`MomentumEMA` settings of E^_I/H^_I.
+            Defaults to cosine 0.996 -> 1.
+        momentum_towers (dict): Settings of the ITC/MLM momentum towers
+            (E^_T, E^_F, projections, MLM head). Defaults to 0.995.
+        symmetric_cls (bool): Add the swapped L_cls pair (online I1 vs
+            momentum I2); costs one more online pass. Defaults to False.
+        mlm_distill (bool): Momentum distillation for MLM (ALBEF/mPLUG).
+            Defaults to True.
+        itm_gather (bool): Draw ITM negatives from all ranks. Defaults True.
+        teacher_text (str): Text features injected into the momentum
+            encoder: the online ones, detached (as the paper draws it), or
+            the momentum text encoder's. Defaults to 'online'.
+        data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
+    """
+
+    def __init__(self,
+                 vision_backbone: dict,
+                 text_encoder: dict,
+                 fusion_encoder: dict,
+                 itc_head: dict,
+                 itm_head: dict,
+                 mlm_head: dict,
+                 plm_head: dict,
+                 encoding_head: Optional[dict] = None,
+                 cls_head: Optional[dict] = None,
+                 mim_head: Optional[dict] = None,
+                 mask_generator: Optional[dict] = dict(
+                     type='TextGuidedMaskGenerator'),
+                 momentum_vision: dict = dict(
+                     momentum=0.996, end_momentum=1.0, schedule='cosine'),
+                 momentum_towers: dict = dict(momentum=0.995),
+                 symmetric_cls: bool = False,
+                 mlm_distill: bool = True,
+                 itm_gather: bool = True,
+                 teacher_text: str = 'online',
+                 data_preprocessor: Optional[dict] = dict(
+                     type='VLDataPreprocessor'),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if teacher_text not in TEACHER_TEXT:
+            raise ValueError(f'teacher_text must be one of {TEACHER_TEXT}')
+        tokenizer = getattr(self.data_preprocessor, 'tokenizer', None)
+        if tokenizer is None:
+            raise ValueError('SemMIM needs a data preprocessor with a '
+                             'tokenizer (VLDataPreprocessor)')
+
+        self.vision_backbone = MODELS.build(vision_backbone)
+        self.text_encoder = MODELS.build(text_encoder)
+        self.fusion_encoder = MODELS.build(fusion_encoder)
+        self.itc_head = MODELS.build(itc_head)
+        self.itm_head = MODELS.build(itm_head)
+        self.mlm_head = MODELS.build(mlm_head,
+                                     default_args=dict(tokenizer=tokenizer))
+        self.plm_head = MODELS.build(plm_head,
+                                     default_args=dict(tokenizer=tokenizer))
+        self.mlm_head.tie_weights(self.text_encoder.word_embeddings)
+
+        self.encoding_head = MODELS.build(encoding_head) \
+            if encoding_head else None
+        self.cls_head = MODELS.build(cls_head) if cls_head else None
+        self.mim_head = MODELS.build(mim_head) if mim_head else None
+        self.mask_generator = MODELS.build(mask_generator) \
+            if (mim_head and mask_generator) else None
+        needs_codes = self.cls_head is not None or getattr(
+            self.mim_head, 'uses_codes', False)
+        if needs_codes and self.encoding_head is None:
+            raise ValueError('cls_head and a code-target mim_head need an '
+                             'encoding_head')
+        if self.mim_head is not None and self.mask_generator is None:
+            raise ValueError('a mim_head needs a mask_generator')
+        self.symmetric_cls = symmetric_cls
+        self.mlm_distill = mlm_distill
+        self.itm_gather = itm_gather
+        self.teacher_text = teacher_text
+
+        # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
+        # MLM towers with ALBEF's. Frozen copies, updated by
+        # MomentumUpdateHook after each optimizer step.
+        self.momentum_vision = MomentumEMA(self._online_vision(),
+                                           **momentum_vision)
+        self.momentum_towers = MomentumEMA(self._online_towers(),
+                                           **momentum_towers)
+
+    # ------------------------------------------------------------------
+    # momentum machinery
+    # ------------------------------------------------------------------
+    def _online_vision(self) -> nn.ModuleDict:
+        parts = dict(backbone=self.vision_backbone)
+        if self.encoding_head is not None:
+            parts['head'] = self.encoding_head
+        return nn.ModuleDict(parts)
+
+    def _online_towers(self) -> nn.ModuleDict:
+        return nn.ModuleDict(
+            dict(
+                text_encoder=self.text_encoder,
+                fusion_encoder=self.fusion_encoder,
+                vision_proj=self.itc_head.vision_proj,
+                text_proj=self.itc_head.text_proj,
+                mlm_head=self.mlm_head))
+
+    def momentum_modules(self) -> Dict[str, MomentumEMA]:
+        return dict(vision=self.momentum_vision, towers=self.momentum_towers)
+
+    @torch.no_grad()
+    def update_momentum(self) -> None:
+        """One EMA step of every momentum copy (called by the hook)."""
+        self.momentum_vision.update_parameters(self._online_vision())
+        self.momentum_towers.update_parameters(self._online_towers())
+
+    def init_weights(self):
+        super().init_weights()
+        # the copies were made at construction, before weights were
+        # initialised or loaded: start them equal to the online modules
+        self.momentum_vision.copy_from(self._online_vision())
+        self.momentum_towers.copy_from(self._online_towers())
+
+    # ------------------------------------------------------------------
+    def forward(self, inputs: dict, data_samples: Optional[List] = None,
+                mode: str = 'loss'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        raise RuntimeError(f'SemMIM has no mode {mode!r}; use the '
+                           'retrieval / caption / VQA models to predict')
+
+    @torch.no_grad()
+    def extract_feat(self, inputs: dict) -> dict:
+        """ITC embeddings of images and/or texts (for zero-shot use)."""
+        out = {}
+        if 'images' in inputs:
+            images = inputs['images']
+            images = images[-1] if isinstance(images, list) else images
+            out['image_feat'] = self.itc_head.project_image(
+                self.vision_backbone(images)[0][:, 0])
+        if 'text_ids' in inputs:
+            text = self.text_encoder(inputs['text_ids'], inputs['text_mask'])
+            out['text_feat'] = self.itc_head.project_text(text[:, 0])
+        return out
+
+    # ------------------------------------------------------------------
+    # one training step
+    # ------------------------------------------------------------------
+    def loss(self, inputs: dict, data_samples=None) -> Dict[str, torch.Tensor]:
+        images = inputs['images']
+        img1, img2 = images if isinstance(images, list) else (None, images)
+        ids, tmask = inputs['text_ids'], inputs['text_mask']
+        inject = self.mim_head is not None and \
+            self.vision_backbone.text_inject_start is not None
+
+        # 1-2. online text and clean image passes
+        text = self.text_encoder(ids, tmask)
+        image = self.vision_backbone(img2)[0]
+        image_feat = self.itc_head.project_image(image[:, 0])
+        text_feat = self.itc_head.project_text(text[:, 0])
+
+        # 3. momentum passes (frozen copies)
+        self.itc_head.clamp_temperature()
+        with torch.no_grad():
+            m = self.momentum_forward(img1, img2, ids, tmask, text.detach(),
+                                      inject)
+
+        losses = {}
+        # 4-5. masking and the masked, text-injected online pass
+        if self.mim_head is not None:
+            mask = self.mask_generator(
+                patch_feat=m['patch_proj'], text_feat=text_feat.detach())
+            masked = self.vision_backbone(
+                img2, mask=mask,
+                text=text if inject else None, text_mask=tmask)[0]
+            losses.update(self.mim_loss(masked[:, 1:][mask], mask, img2, m))
+
+        # 6. the other objectives
+        if self.cls_head is not None:
+            losses.update(self.cls_loss(image, img1, m))
+        losses.update(
+            self.itc_head.loss(image_feat, text_feat, m['image_feat'],
+                               m['text_feat']))
+        losses.update(
+            self.itm_loss(image, text, tmask, image_feat, text_feat))
+        losses.update(self.mlm_loss(ids, tmask, image, m['image']))
+        losses.update(self.plm_loss(ids, tmask, image))
+        return losses
+
+    @torch.no_grad()
+    def momentum_forward(self, img1, img2, ids, tmask, text,
+                         inject: bool) -> Dict[str, torch.Tensor]:
+        """Every momentum-model output of the step (SPEC 2.3).
+
+        E^_I runs once on ``[I1; I2]`` for the layers both visual-only
+        passes share; with text injection its last ``N`` layers run again on
+        I2's trunk with the text. Text never reaches the [CLS] target.
+        """
+        vis = self.momentum_vision.module
+        towers = self.momentum_towers.module
+        backbone = vis['backbone']
+        n = backbone.num_text_layers if inject else 0
+        B = img2.shape[0]
+        use_view1 = self.cls_head is not None and img1 is not None
+        pair = torch.cat([img1, img2]) if use_view1 else img2
+        trunk = backbone.forward_trunk(pair, num_head_layers=n)
+        visual = backbone.forward_head_layers(trunk, num_head_layers=n)
+        v2 = visual[-B:]
+        out = dict(image=v2)
+        out['image_feat'] = self.itc_head.project_image(
+            v2[:, 0], towers['vision_proj'])
+        out['patch_proj'] = self.itc_head.project_image(
+            v2[:, 1:], towers['vision_proj'])
+        text_m = towers['text_encoder'](ids, tmask)
+        out['text'] = text_m
+        out['text_feat'] = self.itc_head.project_text(
+            text_m[:, 0], towers['text_proj'])
+        if use_view1:
+            out['cls_logits'] = vis['head'](visual[:B, 0])
+            if self.symmetric_cls:
+                out['cls_logits_2'] = vis['head'](v2[:, 0])
+        if getattr(self.mim_head, 'uses_codes', False):
+            if n > 0:
+                injected = text if self.teacher_text == 'online' else text_m
+                v2 = backbone.forward_head_layers(
+                    trunk[-B:], text=injected, text_mask=tmask,
+                    num_head_layers=n)
+            out['patch_logits'] = vis['head'](v2[:, 1:])
+        return out
+
+    def mim_loss(self, masked_tokens, mask, img2, m):
+        """L_patch (codes of the momentum encoder) or another MIM target."""
+        if getattr(self.mim_head, 'uses_codes', False):
+            return self.mim_head.loss(
+                self.encoding_head(masked_tokens), m['patch_logits'], mask)
+        return self.mim_head.loss(masked_tokens, mask, img2)
+
+    def cls_loss(self, image, img1, m):
+        loss = self.cls_head.loss(
+            self.encoding_head(image[:, 0]), m['cls_logits'])
+        if self.symmetric_cls:
+            image1 = self.vision_backbone(img1)[0]
+            swapped = self.cls_head.loss(
+                self.encoding_head(image1[:, 0]), m['cls_logits_2'])
+            loss = {k: (loss[k] + swapped[k]) / 2 for k in loss}
+        return loss
+
+    def itm_loss(self, image, text, tmask, image_feat, text_feat,
+                 idx: Optional[torch.Tensor] = None):
+        """Fuse positives and hard negatives, classify (ALBEF)."""
+        B = image.shape[0]
+        if self.itm_gather and dist.get_world_size() > 1:
+            length = int(all_gather_no_grad(
+                torch.tensor([text.shape[1]], device=text.device)).max())
+            text_all = all_gather_with_grad(pad_tokens(text, length))
+            tmask_all = all_gather_no_grad(pad_tokens(tmask, length))
+            text, tmask = pad_tokens(text, length), pad_tokens(tmask, length)
+            image_all = all_gather_with_grad(image)
+            image_feat_all = all_gather_no_grad(image_feat)
+            text_feat_all = all_gather_no_grad(text_feat)
+            offset = dist.get_rank() * B
+        else:
+            text_all, tmask_all, image_all = text, tmask, image
+            image_feat_all, text_feat_all, offset = image_feat, text_feat, 0
+        with torch.no_grad():
+            temp = self.itc_head.temp
+            sim_i2t = image_feat @ text_feat_all.t() / temp
+            sim_t2i = text_feat @ image_feat_all.t() / temp
+            if idx is not None:
+                idx_all = all_gather_no_grad(idx) if self.itm_gather else idx
+                positives = idx[:, None] == idx_all[None, :]
+            else:
+                positives = torch.zeros_like(sim_i2t, dtype=torch.bool)
+                rows = torch.arange(B, device=image.device)
+                positives[rows, rows + offset] = True
+        neg_text, neg_image = self.itm_head.sample_negatives(
+            sim_i2t, sim_t2i, positives)
+        fused = self.fusion_encoder(
+            torch.cat([text, text, text_all[neg_text]]),
+            torch.cat([tmask, tmask, tmask_all[neg_text]]),
+            torch.cat([image, image_all[neg_image], image]))
+        labels = torch.cat([
+            torch.ones(B, dtype=torch.long),
+            torch.zeros(2 * B, dtype=torch.long)
+        ]).to(image.device)
+        return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
+
+    def mlm_loss(self, ids, tmask, image, image_m):
+        masked_ids, labels = self.mlm_head.mask(ids)
+        text = self.text_encoder(masked_ids, tmask)
+        fused = self.fusion_encoder(text, tmask, image)
+        momentum_logits = None
+        if self.mlm_distill:
+            with torch.no_grad():
+                towers = self.momentum_towers.module
+                text_m = towers['text_encoder'](masked_ids, tmask)
+                fused_m = towers['fusion_encoder'](text_m, tmask, image_m)
+                momentum_logits = towers['mlm_head'](
+                    fused_m[labels != -100])
+        return self.mlm_head.loss(fused, labels, momentum_logits)
+
+    def plm_loss(self, ids, tmask, image):
+        prefix_ids, prefix_mask, target_ids, target_mask, _ = \
+            self.plm_head.split(ids, tmask)
+        prefix = self.text_encoder(prefix_ids, prefix_mask)
+        prefix = self.fusion_encoder(prefix, prefix_mask, image)
+        context = torch.cat([image, prefix], dim=1)
+        context_mask = torch.cat(
+            [tmask.new_ones(image.shape[:2]), prefix_mask], dim=1)
+        return self.plm_head.loss(target_ids, target_mask, context,
+                                  context_mask)

@@ -1,0 +1,84 @@
+"""The fusion encoder E_F: BERT layers with cross-attention to the image."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from transformers.models.bert.modeling_bert import BertLayer
+
+from semmim.registry import MODELS
+from ..utils.bert import extended_mask, init_bert_weights, make_bert_config
+
+
+@MODELS.register_module()
+class BertFusionEncoder(BaseModule):
+    """BERT layers, each self-attention -> cross-attention -> FFN.
+
+    Built from transformers' ``BertLayer``; it asks for ``is_decoder=True``
+    to have cross-attention, but the self-attention here is bidirectional:
+    an explicit padding mask is always passed, so no causal mask is made.
+    Every layer's cross-attention is used: no unused parameters.
+
+    SemMIM initialises these from bert-base-uncased layers 6-11; the
+    cross-attention starts random.
+
+    Args:
+        num_layers (int): Layers. Defaults to 6.
+        bert_cfg (dict, optional): ``BertConfig`` fields over bert-base.
+        with_cp (bool): Activation checkpointing per layer.
+        init_cfg (dict, optional): MMEngine init config.
+    """
+
+    def __init__(self, num_layers: int = 6, bert_cfg: dict = None,
+                 with_cp: bool = False, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.config = make_bert_config(
+            num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
+        self.layers = nn.ModuleList(
+            BertLayer(self.config) for _ in range(num_layers))
+        self.with_cp = with_cp
+        init_bert_weights(self, self.config.initializer_range)
+
+    @property
+    def embed_dims(self) -> int:
+        return self.config.hidden_size
+
+    def forward(self,
+                text: torch.Tensor,
+                text_mask: torch.Tensor,
+                image: torch.Tensor,
+                image_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Fuse text with image tokens.
+
+        Args:
+            text (Tensor): ``(B, L, C)`` text features.
+            text_mask (Tensor): ``(B, L)``, 1 for real tokens.
+            image (Tensor): ``(B, N, C)`` image (or other context) tokens.
+            image_mask (Tensor, optional): ``(B, N)``, 1 for real tokens.
+
+        Returns:
+            Tensor: ``(B, L, C)`` fused features; ``[:, 0]`` is [CLS].
+        """
+        if image.shape[-1] != text.shape[-1]:
+            raise ValueError(f'image width {image.shape[-1]} != text width '
+                             f'{text.shape[-1]}: use equal widths')
+        self_mask = extended_mask(text_mask, text.dtype)
+        cross_mask = None
+        if image_mask is not None:
+            cross_mask = extended_mask(image_mask, text.dtype)
+        else:
+            # SDPA without a mask; an all-zero additive mask is the same
+            cross_mask = None
+        x = text
+        for layer in self.layers:
+            if self.with_cp and x.requires_grad:
+                x = torch.utils.checkpoint.checkpoint(
+                    layer, x, self_mask, None, image, cross_mask,
+                    use_reentrant=False)[0]
+            else:
+                x = layer(
+                    x,
+                    attention_mask=self_mask,
+                    encoder_hidden_states=image,
+                    encoder_attention_mask=cross_mask)[0]
+        return x

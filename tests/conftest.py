@@ -1,0 +1,91 @@
+"""Shared fixtures: registries in the semmim scope and tiny model configs."""
+import copy
+import os
+
+import pytest
+import torch
+
+# keep tests light on a 2-core machine
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _semmim_scope():
+    import semmim  # noqa: F401
+    from semmim.utils import register_all_modules
+    register_all_modules()
+
+
+TINY_BERT = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64,
+                 hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+
+
+def tiny_semmim_cfg(**overrides) -> dict:
+    """A SemMIM config with every part present, at toy size (32-d, 32 px
+    images with 8 px patches: 16 patches)."""
+    cfg = dict(
+        type='SemMIM',
+        data_preprocessor=dict(type='VLDataPreprocessor', max_length=16),
+        vision_backbone=dict(
+            type='SemMIMVisionTransformer',
+            arch=dict(embed_dims=32, num_layers=3, num_heads=2,
+                      feedforward_channels=64),
+            img_size=32, patch_size=8, text_inject_start=3),
+        text_encoder=dict(type='BertTextEncoder', num_layers=2,
+                          bert_cfg=TINY_BERT),
+        fusion_encoder=dict(type='BertFusionEncoder', num_layers=1,
+                            bert_cfg=TINY_BERT),
+        encoding_head=dict(type='EncodingHead', in_dims=32, hidden_dims=48,
+                           bottleneck_dims=16, num_codes=24),
+        cls_head=dict(type='CLSDistillHead', num_codes=24),
+        mim_head=dict(type='PatchDistillHead', num_codes=24),
+        mask_generator=dict(type='TextGuidedMaskGenerator', mask_ratio=0.3),
+        itc_head=dict(type='ITCHead', embed_dims=32, proj_dims=16,
+                      queue_size=32),
+        itm_head=dict(type='ITMHead', embed_dims=32),
+        mlm_head=dict(type='MLMHead', bert_cfg=TINY_BERT),
+        plm_head=dict(type='PrefixLMHead', decoder=dict(
+            type='BertDecoder', num_layers=1, bert_cfg=TINY_BERT)),
+    )
+    cfg = copy.deepcopy(cfg)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict) \
+                and not value.pop('_replace_', False):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
+    return cfg
+
+
+CAPTIONS = [
+    'a large red circle to the left of a small blue square',
+    'a green triangle',
+    'two shapes a yellow star above a purple cross',
+    'a small orange diamond in the bottom right',
+]
+
+
+def tiny_batch(model, batch_size: int = 4, views: int = 2, img: int = 32,
+               captions=None, seed: int = 0) -> dict:
+    """A preprocessed batch for ``model``: ``dict(inputs=..., data_samples)``."""
+    from mmpretrain.structures import DataSample
+    g = torch.Generator().manual_seed(seed)
+    captions = captions or [CAPTIONS[i % len(CAPTIONS)]
+                            for i in range(batch_size)]
+    images = [torch.randint(0, 256, (batch_size, 3, img, img), generator=g,
+                            dtype=torch.uint8) for _ in range(views)]
+    data = dict(
+        inputs=images if views > 1 else images[0],
+        data_samples=[DataSample(text=c) for c in captions])
+    return model.data_preprocessor(data, True)
+
+
+@pytest.fixture
+def tiny_model():
+    from semmim.registry import MODELS
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_semmim_cfg())
+    model.init_weights()
+    for ema in model.momentum_modules().values():
+        ema.total_steps = 100
+    return model

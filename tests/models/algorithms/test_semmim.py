@@ -1,0 +1,164 @@
+"""SemMIM: loss keys, gradient routing, momentum isolation, ablations."""
+import pytest
+import torch
+
+from semmim.registry import MODELS
+from tests.conftest import tiny_batch, tiny_semmim_cfg
+
+LOSSES = ('loss_cls', 'loss_patch', 'loss_itc', 'loss_itm', 'loss_mlm',
+          'loss_plm')
+
+
+def grads_of(model, loss):
+    model.zero_grad(set_to_none=True)
+    loss.backward(retain_graph=True)
+    return {n for n, p in model.named_parameters()
+            if p.grad is not None and p.grad.abs().sum() > 0}
+
+
+def test_loss_keys_and_finite(tiny_model):
+    losses = tiny_model(**tiny_batch(tiny_model), mode='loss')
+    for key in LOSSES:
+        assert key in losses and torch.isfinite(losses[key])
+    for key in ('acc_itm', 'acc_mlm', 'acc_plm', 'itc_temp'):
+        assert key in losses and 'loss' not in key
+
+
+def test_no_trainable_parameter_in_momentum_copies(tiny_model):
+    for name, p in tiny_model.named_parameters():
+        if name.startswith('momentum_'):
+            assert not p.requires_grad, name
+    losses = tiny_model(**tiny_batch(tiny_model), mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    for name, p in tiny_model.named_parameters():
+        if name.startswith('momentum_'):
+            assert p.grad is None, name
+
+
+def test_gradient_routing_per_loss(tiny_model):
+    torch.manual_seed(0)
+    losses = tiny_model(**tiny_batch(tiny_model), mode='loss')
+
+    def touched(key):
+        names = grads_of(tiny_model, losses[key])
+        assert not any(n.startswith('momentum_') for n in names)
+        return names
+
+    def reaches(names, prefix):
+        return any(n.startswith(prefix) for n in names)
+
+    patch = touched('loss_patch')
+    for part in ('vision_backbone.layers', 'vision_backbone.mask_token',
+                 'encoding_head', 'text_encoder'):  # text through injection
+        assert reaches(patch, part), part
+    for part in ('fusion_encoder', 'itc_head', 'plm_head', 'mlm_head'):
+        assert not reaches(patch, part), part
+
+    cls = touched('loss_cls')
+    assert reaches(cls, 'vision_backbone') and reaches(cls, 'encoding_head')
+    assert not reaches(cls, 'vision_backbone.mask_token')
+    assert not reaches(cls, 'text_encoder')
+
+    itc = touched('loss_itc')
+    assert reaches(itc, 'itc_head.temp') and reaches(itc, 'text_encoder')
+    assert reaches(itc, 'vision_backbone.layers')
+    assert not reaches(itc, 'fusion_encoder')
+    assert not reaches(itc, 'encoding_head')
+
+    itm = touched('loss_itm')
+    assert reaches(itm, 'itm_head') and reaches(itm, 'fusion_encoder')
+    assert reaches(itm, 'vision_backbone') and reaches(itm, 'text_encoder')
+    assert not reaches(itm, 'itc_head')  # negatives sampled without grad
+
+    mlm = touched('loss_mlm')
+    assert reaches(mlm, 'mlm_head') and reaches(mlm, 'fusion_encoder')
+    assert reaches(mlm, 'text_encoder.bert.embeddings.word_embeddings')
+
+    plm = touched('loss_plm')
+    assert reaches(plm, 'plm_head.decoder') and reaches(plm, 'fusion_encoder')
+    assert reaches(plm, 'vision_backbone') and reaches(plm, 'text_encoder')
+
+
+def test_text_never_reaches_cls_target_but_changes_patch_targets(
+        tiny_model):
+    batch = tiny_batch(tiny_model)
+    other = tiny_batch(
+        tiny_model, captions=['a purple cross'] * 4)  # same images
+    model = tiny_model
+    outs = []
+    for b in (batch, other):
+        inp = b['inputs']
+        text = model.text_encoder(inp['text_ids'], inp['text_mask'])
+        img1, img2 = inp['images']
+        outs.append(model.momentum_forward(img1, img2, inp['text_ids'],
+                                           inp['text_mask'], text, True))
+    torch.testing.assert_close(outs[0]['cls_logits'], outs[1]['cls_logits'])
+    torch.testing.assert_close(outs[0]['image_feat'], outs[1]['image_feat'])
+    assert not torch.allclose(outs[0]['patch_logits'],
+                              outs[1]['patch_logits'])
+
+
+def test_momentum_update_moves_copies_towards_online(tiny_model):
+    online = dict(tiny_model.vision_backbone.named_parameters())
+    copy = dict(tiny_model.momentum_vision.module.backbone.named_parameters())
+    name = 'layers.0.attn.qkv.weight'
+    torch.testing.assert_close(copy[name], online[name])  # synced at init
+    with torch.no_grad():
+        online[name].add_(1.0)
+    before = copy[name].clone()
+    tiny_model.update_momentum()
+    m = 0.996  # cosine start, step 0
+    torch.testing.assert_close(copy[name], m * before + (1 - m) * online[name])
+
+
+def test_queue_holds_momentum_features(tiny_model):
+    ptr = int(tiny_model.itc_head.queue_ptr)
+    tiny_model(**tiny_batch(tiny_model), mode='loss')
+    assert int(tiny_model.itc_head.queue_ptr) == (ptr + 4) % 32
+
+
+def test_centres_are_updated(tiny_model):
+    before = tiny_model.cls_head.center.center.clone()
+    tiny_model(**tiny_batch(tiny_model), mode='loss')
+    assert not torch.equal(before, tiny_model.cls_head.center.center)
+
+
+@pytest.mark.parametrize('overrides,present,absent', [
+    (dict(mim_head=None, cls_head=None, encoding_head=None),
+     ('loss_itc', 'loss_itm', 'loss_mlm', 'loss_plm'),
+     ('loss_cls', 'loss_patch')),
+    (dict(mask_generator=dict(masking='random')), ('loss_patch', ), ()),
+    (dict(vision_backbone=dict(text_inject_start=None)), ('loss_patch', ),
+     ()),
+    (dict(vision_backbone=dict(text_inject_start=1)), ('loss_patch', ), ()),
+    (dict(symmetric_cls=True, mlm_distill=False), ('loss_cls', ), ()),
+    (dict(teacher_text='momentum'), ('loss_patch', ), ()),
+])
+def test_ablations_run(overrides, present, absent):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_semmim_cfg(**overrides))
+    model.init_weights()
+    for ema in model.momentum_modules().values():
+        ema.total_steps = 10
+    losses = model(**tiny_batch(model), mode='loss')
+    for key in present:
+        assert torch.isfinite(losses[key])
+    for key in absent:
+        assert key not in losses
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+
+
+def test_bad_config_errors():
+    with pytest.raises(ValueError, match='encoding_head'):
+        MODELS.build(tiny_semmim_cfg(encoding_head=None))
+    with pytest.raises(ValueError, match='teacher_text'):
+        MODELS.build(tiny_semmim_cfg(teacher_text='both'))
+
+
+def test_extract_feat(tiny_model):
+    batch = tiny_batch(tiny_model)
+    feats = tiny_model(**batch, mode='tensor')
+    assert feats['image_feat'].shape == (4, 16)
+    assert feats['text_feat'].shape == (4, 16)
+    torch.testing.assert_close(feats['text_feat'].norm(dim=-1),
+                               torch.ones(4))

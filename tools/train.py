@@ -1,0 +1,90 @@
+"""Train a model from a config (single process or distributed).
+
+Examples:
+    python tools/train.py configs/semmim/semmim_vit-tiny-p8_minilm_1xb64-20e_shapes-vl.py
+    bash tools/dist_train.sh configs/semmim/pretrain_4m.py 8
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import semmim  # noqa: F401  (applies the compat fixes)
+from semmim.engine.runner_setup import prepare_cfg
+from semmim.utils import register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint; without a value, from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='mixed precision (AmpOptimWrapper; needs a GPU)')
+    parser.add_argument(
+        '--no-validate', action='store_true',
+        help='do not evaluate during training')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value, e.g. '
+        'train_dataloader.batch_size=8')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise SystemExit('--amp needs a GPU: MMEngine\'s AmpOptimWrapper '
+                             'does not run on CPU (and bf16 is slower than '
+                             'fp32 on CPUs without AMX)')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    cfg = prepare_cfg(cfg, args.launcher, args.work_dir, args.config)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
+        __import__('semmim.registry', fromlist=['RUNNERS']).RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
