@@ -9,11 +9,13 @@ import argparse
 import os
 
 from mmengine.config import Config, DictAction
+from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
 import semmim  # noqa: F401  (applies the compat fixes)
 from semmim.engine.runner_setup import prepare_cfg
 from semmim.utils import register_all_modules
+from semmim.utils.reporting import format_metrics
 
 
 def parse_args():
@@ -58,7 +60,9 @@ def main():
         else:
             evaluator['metrics'] = list(evaluator['metrics']) + [dumper]
     runner = Runner.from_cfg(cfg)
-    runner.test()
+    metrics = runner.test()
+    if get_rank() == 0:
+        print(format_metrics(metrics))
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 import semmim  # noqa: F401  (applies the compat fixes)
 from semmim.engine.runner_setup import prepare_cfg
+from semmim.registry import RUNNERS
 from semmim.utils import register_all_modules
 
 
@@ -81,8 +82,8 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     cfg = prepare_cfg(cfg, args.launcher, args.work_dir, args.config)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else \
-        __import__('semmim.registry', fromlist=['RUNNERS']).RUNNERS.build(cfg)
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+        Runner.from_cfg(cfg)
     runner.train()
 
 

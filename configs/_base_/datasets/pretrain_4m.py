@@ -37,6 +37,7 @@ train_pipeline = [
 ]
 
 train_dataloader = dict(
+    drop_last=True,
     batch_size=128,
     num_workers=8,
     persistent_workers=True,

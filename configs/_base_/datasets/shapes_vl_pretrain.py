@@ -39,6 +39,7 @@ train_pipeline = [
 ]
 
 train_dataloader = dict(
+    drop_last=True,
     batch_size=64,
     num_workers=1,
     persistent_workers=True,

@@ -1,28 +1,36 @@
-# The SemMIM model family scaled to a 2-core CPU: a 384-d, 6-layer ViT on
-# 64 px images with 8 px patches (64 patches), a MiniLM-shaped text encoder
-# (6 layers, 384-d: bert-base-uncased vocabulary), 2 fusion layers, a
-# 2-layer decoder and K = 256 codes. Everything else as the full model.
+# The SemMIM model family scaled to a 2-core CPU (the Shapes-VL demo):
+# a 192-d, 4-layer ViT on 64 px images with 8 px patches (64 patches), a
+# 192-d, 2-layer text encoder over the bert-base-uncased vocabulary, 1 fusion
+# layer, a 1-layer decoder, K = 256 codes, no dropout and no MLM
+# distillation (each costs CPU time the demo does not have). Everything
+# else (losses, masking, injection in the last layer, momentum schedules) is
+# the full model's.
 _base_ = './semmim_vit-b16_bert-base.py'
 
 bert_small = dict(
-    hidden_size=384, num_attention_heads=12, intermediate_size=1536)
+    hidden_size=192,
+    num_attention_heads=3,
+    intermediate_size=768,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0)
 
 model = dict(
     vision_backbone=dict(
         arch=dict(
-            _delete_=True, embed_dims=384, num_layers=6, num_heads=6,
-            feedforward_channels=1536),
+            _delete_=True, embed_dims=192, num_layers=4, num_heads=3,
+            feedforward_channels=768),
         img_size=64,
         patch_size=8,
-        text_inject_start=6),
-    text_encoder=dict(num_layers=6, bert_cfg=bert_small),
-    fusion_encoder=dict(num_layers=2, bert_cfg=bert_small),
+        text_inject_start=4),
+    text_encoder=dict(num_layers=2, bert_cfg=bert_small),
+    fusion_encoder=dict(num_layers=1, bert_cfg=bert_small),
     encoding_head=dict(
-        in_dims=384, hidden_dims=768, bottleneck_dims=128, num_codes=256),
+        in_dims=192, hidden_dims=384, bottleneck_dims=96, num_codes=256),
     cls_head=dict(num_codes=256),
     mim_head=dict(num_codes=256),
-    itc_head=dict(embed_dims=384, proj_dims=128, queue_size=1024),
-    itm_head=dict(embed_dims=384),
+    itc_head=dict(embed_dims=192, proj_dims=128, queue_size=1024),
+    itm_head=dict(embed_dims=192),
     mlm_head=dict(bert_cfg=bert_small),
-    plm_head=dict(decoder=dict(num_layers=2, bert_cfg=bert_small)),
+    plm_head=dict(decoder=dict(num_layers=1, bert_cfg=bert_small)),
+    mlm_distill=False,
 )

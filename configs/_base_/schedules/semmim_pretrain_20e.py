@@ -8,8 +8,7 @@ optim_wrapper = dict(
     constructor='VLOptimWrapperConstructor',
     paramwise_cfg=dict(
         lr_mult={'vision_backbone': 0.1},
-        no_decay_keys=('pos_embed', 'mask_token')),
-    clip_grad=None)
+        no_decay_keys=('pos_embed', 'mask_token')))
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
@@ -23,6 +22,7 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20)
 # pre-training-specific schedules (SPEC 2.6-2.8)
 custom_hooks = [
     dict(type='BadSampleLoggerHook'),
+    dict(type='RNGStateHook'),
     dict(type='MomentumUpdateHook'),
     dict(type='TeacherTempWarmupHook', start=0.04, end=0.07,
          warmup_ratio=0.3),

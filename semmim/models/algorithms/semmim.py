@@ -3,28 +3,15 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from mmengine import dist
-from mmengine.model import BaseModel
 
 from semmim.registry import MODELS
-from ..utils.distributed import all_gather_no_grad, all_gather_with_grad
-from ..utils.momentum import MomentumEMA
+from .base_vl_model import BaseVLModel
 
 TEACHER_TEXT = ('online', 'momentum')
 
 
-def pad_tokens(x: torch.Tensor, length: int, value=0) -> torch.Tensor:
-    """Right-pad dim 1 of ``x`` to ``length``."""
-    extra = length - x.shape[1]
-    if extra <= 0:
-        return x
-    pad = [0, 0] * (x.dim() - 2) + [0, extra]
-    return F.pad(x, pad, value=value)
-
-
 @MODELS.register_module()
-class SemMIM(BaseModel):
+class SemMIM(BaseVLModel):
     """Semantics-enhanced cross-modal masked image modelling.
 
     One step (SPEC section 2) on two views I1 (teacher) and I2 (student):
@@ -96,7 +83,7 @@ class SemMIM(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if teacher_text not in TEACHER_TEXT:
             raise ValueError(f'teacher_text must be one of {TEACHER_TEXT}')
-        tokenizer = getattr(self.data_preprocessor, 'tokenizer', None)
+        tokenizer = self.tokenizer
         if tokenizer is None:
             raise ValueError('SemMIM needs a data preprocessor with a '
                              'tokenizer (VLDataPreprocessor)')
@@ -133,10 +120,10 @@ class SemMIM(BaseModel):
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers with ALBEF's. Frozen copies, updated by
         # MomentumUpdateHook after each optimizer step.
-        self.momentum_vision = MomentumEMA(self._online_vision(),
-                                           **momentum_vision)
-        self.momentum_towers = MomentumEMA(self._online_towers(),
-                                           **momentum_towers)
+        self.add_momentum('momentum_vision', self._online_vision,
+                          **momentum_vision)
+        self.add_momentum('momentum_towers', self._online_towers,
+                          **momentum_towers)
 
     # ------------------------------------------------------------------
     # momentum machinery
@@ -155,22 +142,6 @@ class SemMIM(BaseModel):
                 vision_proj=self.itc_head.vision_proj,
                 text_proj=self.itc_head.text_proj,
                 mlm_head=self.mlm_head))
-
-    def momentum_modules(self) -> Dict[str, MomentumEMA]:
-        return dict(vision=self.momentum_vision, towers=self.momentum_towers)
-
-    @torch.no_grad()
-    def update_momentum(self) -> None:
-        """One EMA step of every momentum copy (called by the hook)."""
-        self.momentum_vision.update_parameters(self._online_vision())
-        self.momentum_towers.update_parameters(self._online_towers())
-
-    def init_weights(self):
-        super().init_weights()
-        # the copies were made at construction, before weights were
-        # initialised or loaded: start them equal to the online modules
-        self.momentum_vision.copy_from(self._online_vision())
-        self.momentum_towers.copy_from(self._online_towers())
 
     # ------------------------------------------------------------------
     def forward(self, inputs: dict, data_samples: Optional[List] = None,
@@ -200,8 +171,7 @@ class SemMIM(BaseModel):
     # one training step
     # ------------------------------------------------------------------
     def loss(self, inputs: dict, data_samples=None) -> Dict[str, torch.Tensor]:
-        images = inputs['images']
-        img1, img2 = images if isinstance(images, list) else (None, images)
+        img1, img2 = self.views(inputs['images'])
         ids, tmask = inputs['text_ids'], inputs['text_mask']
         inject = self.mim_head is not None and \
             self.vision_backbone.text_inject_start is not None
@@ -234,10 +204,12 @@ class SemMIM(BaseModel):
         losses.update(
             self.itc_head.loss(image_feat, text_feat, m['image_feat'],
                                m['text_feat']))
+        # image tokens in the text width for the fusion encoder / decoder
+        image_ctx = self.fusion_encoder.adapt_image(image)
         losses.update(
-            self.itm_loss(image, text, tmask, image_feat, text_feat))
-        losses.update(self.mlm_loss(ids, tmask, image, m['image']))
-        losses.update(self.plm_loss(ids, tmask, image))
+            self.itm_loss(image_ctx, text, tmask, image_feat, text_feat))
+        losses.update(self.mlm_loss(ids, tmask, image_ctx, m['image']))
+        losses.update(self.plm_loss(ids, tmask, image_ctx))
         return losses
 
     @torch.no_grad()
@@ -298,46 +270,6 @@ class SemMIM(BaseModel):
             loss = {k: (loss[k] + swapped[k]) / 2 for k in loss}
         return loss
 
-    def itm_loss(self, image, text, tmask, image_feat, text_feat,
-                 idx: Optional[torch.Tensor] = None):
-        """Fuse positives and hard negatives, classify (ALBEF)."""
-        B = image.shape[0]
-        if self.itm_gather and dist.get_world_size() > 1:
-            length = int(all_gather_no_grad(
-                torch.tensor([text.shape[1]], device=text.device)).max())
-            text_all = all_gather_with_grad(pad_tokens(text, length))
-            tmask_all = all_gather_no_grad(pad_tokens(tmask, length))
-            text, tmask = pad_tokens(text, length), pad_tokens(tmask, length)
-            image_all = all_gather_with_grad(image)
-            image_feat_all = all_gather_no_grad(image_feat)
-            text_feat_all = all_gather_no_grad(text_feat)
-            offset = dist.get_rank() * B
-        else:
-            text_all, tmask_all, image_all = text, tmask, image
-            image_feat_all, text_feat_all, offset = image_feat, text_feat, 0
-        with torch.no_grad():
-            temp = self.itc_head.temp
-            sim_i2t = image_feat @ text_feat_all.t() / temp
-            sim_t2i = text_feat @ image_feat_all.t() / temp
-            if idx is not None:
-                idx_all = all_gather_no_grad(idx) if self.itm_gather else idx
-                positives = idx[:, None] == idx_all[None, :]
-            else:
-                positives = torch.zeros_like(sim_i2t, dtype=torch.bool)
-                rows = torch.arange(B, device=image.device)
-                positives[rows, rows + offset] = True
-        neg_text, neg_image = self.itm_head.sample_negatives(
-            sim_i2t, sim_t2i, positives)
-        fused = self.fusion_encoder(
-            torch.cat([text, text, text_all[neg_text]]),
-            torch.cat([tmask, tmask, tmask_all[neg_text]]),
-            torch.cat([image, image_all[neg_image], image]))
-        labels = torch.cat([
-            torch.ones(B, dtype=torch.long),
-            torch.zeros(2 * B, dtype=torch.long)
-        ]).to(image.device)
-        return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
-
     def mlm_loss(self, ids, tmask, image, image_m):
         masked_ids, labels = self.mlm_head.mask(ids)
         text = self.text_encoder(masked_ids, tmask)
@@ -347,7 +279,8 @@ class SemMIM(BaseModel):
             with torch.no_grad():
                 towers = self.momentum_towers.module
                 text_m = towers['text_encoder'](masked_ids, tmask)
-                fused_m = towers['fusion_encoder'](text_m, tmask, image_m)
+                fusion_m = towers['fusion_encoder']
+                fused_m = fusion_m(text_m, tmask, fusion_m.adapt_image(image_m))
                 momentum_logits = towers['mlm_head'](
                     fused_m[labels != -100])
         return self.mlm_head.loss(fused, labels, momentum_logits)

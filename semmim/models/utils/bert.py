@@ -1,7 +1,13 @@
 """Building blocks shared by the BERT towers (transformers' BERT, wrapped)."""
+import os.path as osp
+
 import torch
 import torch.nn as nn
+from mmengine.logging import MMLogger
 from transformers import BertConfig
+
+from semmim.utils import resolve_path
+from .checkpoint_converters import normalize_hf_bert
 
 #: bert-base-uncased, as the towers of the paper use it.
 BERT_BASE = dict(
@@ -56,3 +62,33 @@ def extended_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """``(B, S)`` 1/0 padding mask -> additive ``(B, 1, 1, S)`` mask."""
     mask = mask[:, None, None, :].to(dtype)
     return (1.0 - mask) * torch.finfo(dtype).min
+
+
+def read_hf_state_dict(path: str) -> dict:
+    """The state dict of a local Hugging Face model directory."""
+    path = resolve_path(path)
+    st = osp.join(path, 'model.safetensors')
+    if osp.isfile(st):
+        from safetensors.torch import load_file
+        return load_file(st)
+    bin_file = osp.join(path, 'pytorch_model.bin')
+    if osp.isfile(bin_file):
+        return torch.load(bin_file, map_location='cpu', weights_only=True)
+    raise FileNotFoundError(f'{path}: no model.safetensors or '
+                            'pytorch_model.bin (a local Hugging Face BERT '
+                            'directory is expected)')
+
+
+def load_hf_bert_weights(bert: nn.Module, path: str, prefix: str = '') -> None:
+    """Load a Hugging Face BERT (``BertModel`` or ``BertFor*`` keys, legacy
+    ``LayerNorm.gamma/beta`` names too) into a ``BertModel`` with possibly
+    fewer layers; report what did not load."""
+    state, _ = normalize_hf_bert(read_hf_state_dict(path))
+    own = bert.state_dict()
+    loaded = {k: v for k, v in state.items()
+              if k in own and own[k].shape == v.shape}
+    missing = sorted(set(own) - set(loaded))
+    bert.load_state_dict(loaded, strict=False)
+    logger = MMLogger.get_current_instance()
+    logger.info(f'loaded {len(loaded)} tensors of {path} into the BERT '
+                f'tower; not in the file: {missing or "none"}')

@@ -56,3 +56,28 @@ def all_reduce_mean(x: torch.Tensor) -> torch.Tensor:
     x = x.clone()
     dist.all_reduce(x, op='mean')
     return x
+
+
+@torch.no_grad()
+def all_gather_variable(x: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``x`` from all ranks when dim 0 differs between ranks
+    (other dims must agree); rank order is kept."""
+    if dist.get_world_size() == 1:
+        return x
+    sizes = [int(s) for s in dist.all_gather(
+        torch.tensor([x.shape[0]], device=x.device))]
+    longest = max(sizes)
+    padded = x.new_zeros((longest, ) + tuple(x.shape[1:]))
+    padded[:x.shape[0]] = x
+    parts = dist.all_gather(padded)
+    return torch.cat([p[:n] for p, n in zip(parts, sizes)], dim=0)
+
+
+@torch.no_grad()
+def all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
+    """Sum ``x`` over ranks (returns a new tensor)."""
+    if dist.get_world_size() == 1:
+        return x
+    x = x.clone()
+    dist.all_reduce(x, op='sum')
+    return x

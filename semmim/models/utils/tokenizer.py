@@ -1,4 +1,5 @@
 """BERT WordPiece tokenizers read from local files only."""
+import os
 import os.path as osp
 
 from semmim.registry import TOKENIZER
@@ -23,6 +24,10 @@ def LocalBertTokenizer(name_or_path: str = MINILM_DIR, **kwargs):
         transformers.BertTokenizerFast: The tokenizer.
     """
     from transformers import BertTokenizerFast
+
+    # the tokenizer runs in the main process and data workers are forked:
+    # its thread pool must not be active at the fork
+    os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
     path = resolve_path(name_or_path)
     if not osp.isfile(osp.join(path, 'vocab.txt')):
         raise FileNotFoundError(

@@ -78,8 +78,6 @@ def test_text_injection_from_first_layer_changes_all_layers():
 def test_bad_arguments():
     with pytest.raises(ValueError, match='text_inject_start'):
         build(text_inject_start=5)
-    with pytest.raises(ValueError, match='width'):
-        build(text_dims=64)
     vit = build(text_inject_start=None)
     with pytest.raises(ValueError, match='takes no text'):
         vit(torch.randn(1, 3, 32, 32), text=torch.randn(1, 3, 32))
@@ -103,3 +101,11 @@ def test_with_cp_same_values_and_grads():
 def test_train_eval_chain():
     vit = build()
     assert vit.train() is vit and vit.eval() is vit
+
+
+def test_text_of_another_width_goes_through_an_adapter():
+    vit = build(text_inject_start=4, text_dims=48)
+    assert vit.text_adapter.in_features == 48
+    out = vit(torch.randn(2, 3, 32, 32), text=torch.randn(2, 3, 48))[0]
+    assert out.shape == (2, 17, 32)
+    assert build(text_inject_start=4, text_dims=32).text_adapter is None

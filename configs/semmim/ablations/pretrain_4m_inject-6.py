@@ -1,0 +1,3 @@
+# Table 7: text injected from ViT layer 6 on (default 12: last layer only).
+_base_ = '../pretrain_4m.py'
+model = dict(vision_backbone=dict(text_inject_start=6))

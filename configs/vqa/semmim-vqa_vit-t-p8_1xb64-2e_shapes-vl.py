@@ -1,0 +1,43 @@
+# VQA on Shapes-VL with the CPU-sized model, fine-tuned from the demo's
+# Shapes-VL pre-training checkpoint (tools/demo.sh), then answered by beam
+# search on the test split:
+#   python tools/train.py configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py
+#   python tools/test.py configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py \
+#       work_dirs/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl/epoch_2.pth
+# The test prints the official accuracy per answer type next to the
+# most-frequent-answer and per-question-type-prior baselines.
+# Answer-list ranking instead of generation:
+#   --cfg-options model.inference=rank
+_base_ = [
+    './_base_/semmim-vqa_small.py',
+    '../_base_/datasets/shapes_vl_vqa.py',
+    '../_base_/default_runtime.py',
+]
+
+load_from = 'work_dirs/demo/pretrain/last.pth'
+model = dict(answer_list='data/shapes_vl/annotations/answer_list.json')
+
+max_epochs = 2
+# The demo model was pre-trained for minutes: everything, the ViT included,
+# fine-tunes at a high rate.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=0.02, fused=True),
+    constructor='VLOptimWrapperConstructor',
+    paramwise_cfg=dict(no_decay_keys=('pos_embed', )),
+    clip_grad=dict(max_norm=1.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,
+         end=30),
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=0,
+         end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# validation costs a beam search over 2,500 questions: test once at the end
+val_dataloader = None
+val_evaluator = None
+val_cfg = None
+custom_hooks = [dict(type='BadSampleLoggerHook')]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=1, max_keep_ckpts=1))

@@ -1,0 +1,3 @@
+from .retrieval_loop import TwoStageRetrievalTestLoop, TwoStageRetrievalValLoop
+
+__all__ = ['TwoStageRetrievalTestLoop', 'TwoStageRetrievalValLoop']

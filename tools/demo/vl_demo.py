@@ -1,0 +1,123 @@
+"""Try a trained model on a few images: retrieval, captioning, VQA.
+
+Examples (Shapes-VL, after ``bash tools/demo.sh``)::
+
+    # texts for an image, from the captions of the test split
+    python tools/demo/vl_demo.py retrieve \\
+        configs/retrieval/semmim-retrieval_small_zeroshot-itc_shapes-vl.py \\
+        work_dirs/demo/pretrain/last.pth \\
+        --image data/shapes_vl/images/test/000000.png \\
+        --texts data/shapes_vl/annotations/retrieval_test.json
+    # images for a text, from a folder
+    python tools/demo/vl_demo.py retrieve CONFIG CKPT \\
+        --text "a large red circle" --images data/shapes_vl/images/test
+    # a caption per image
+    python tools/demo/vl_demo.py caption CAPTION_CONFIG CAPTION_CKPT \\
+        data/shapes_vl/images/test/000000.png
+    # answers to questions about one image
+    python tools/demo/vl_demo.py vqa \\
+        configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py VQA_CKPT \\
+        data/shapes_vl/images/test/000000.png \\
+        "how many objects are there?" "what color is the circle?"
+
+``--out FILE.json`` also writes the results.
+"""
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest='task', required=True)
+
+    def common(p):
+        p.add_argument('config', help='model config')
+        p.add_argument('checkpoint', help='checkpoint file')
+        p.add_argument('--device', default='cpu')
+        p.add_argument('--out', help='also write the results to this JSON')
+
+    p = sub.add_parser('retrieve', help='texts for an image, or images '
+                       'for a text')
+    common(p)
+    p.add_argument('--image', nargs='+', help='query image(s)')
+    p.add_argument('--texts', nargs='+',
+                   help='gallery texts, or one JSON file of them')
+    p.add_argument('--text', nargs='+', help='query text(s)')
+    p.add_argument('--images', nargs='+',
+                   help='gallery images, or one folder of them')
+    p.add_argument('--topk', type=int, default=5)
+
+    p = sub.add_parser('caption', help='caption images')
+    common(p)
+    p.add_argument('images', nargs='+', help='images, or a folder')
+
+    p = sub.add_parser('vqa', help='answer questions about an image')
+    common(p)
+    p.add_argument('image')
+    p.add_argument('questions', nargs='+')
+    args = parser.parse_args(argv)
+    if args.task == 'retrieve':
+        i2t = args.image is not None and args.texts is not None
+        t2i = args.text is not None and args.images is not None
+        if i2t == t2i:
+            parser.error('retrieve needs either --image with --texts or '
+                         '--text with --images')
+    return args
+
+
+def one_or_list(values: List[str]):
+    return values[0] if len(values) == 1 else values
+
+
+def run(args: argparse.Namespace) -> list:
+    from semmim import apis
+    if args.task == 'retrieve' and args.image is not None:
+        inferencer = apis.ImageToTextRetrievalInferencer(
+            args.config, args.checkpoint, prototype=one_or_list(args.texts),
+            device=args.device)
+        results = inferencer(args.image, topk=args.topk)
+        for image, r in zip(args.image, results):
+            print(f'{image}:')
+            for m in r['match']:
+                print(f'  {m["score"]:8.3f}  {m["text"]}')
+    elif args.task == 'retrieve':
+        inferencer = apis.TextToImageRetrievalInferencer(
+            args.config, args.checkpoint,
+            prototype=one_or_list(args.images), device=args.device)
+        results = inferencer(args.text, topk=args.topk)
+        for text, r in zip(args.text, results):
+            print(f'{text!r}:')
+            for m in r['match']:
+                print(f'  {m["score"]:8.3f}  {m["image"]}')
+    elif args.task == 'caption':
+        from semmim.apis.base import list_images
+        images = list_images(one_or_list(args.images))
+        inferencer = apis.ImageCaptionInferencer(
+            args.config, args.checkpoint, device=args.device)
+        results = inferencer(images)
+        for image, r in zip(images, results):
+            r['image'] = image
+            print(f'{image}: {r["pred_caption"]}')
+    else:
+        inferencer = apis.VisualQuestionAnsweringInferencer(
+            args.config, args.checkpoint, device=args.device)
+        results = inferencer(args.image, args.questions)
+        for r in results:
+            print(f'Q: {r["question"]}\nA: {r["pred_answer"]}')
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as f:
+            json.dump(results, f, indent=1)
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    run(parse_args(argv))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
