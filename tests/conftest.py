@@ -67,7 +67,7 @@ CAPTIONS = [
 
 def tiny_batch(model, batch_size: int = 4, views: int = 2, img: int = 32,
                captions=None, seed: int = 0) -> dict:
-    """A preprocessed batch for ``model``: ``dict(inputs=..., data_samples)``."""
+    """A preprocessed batch for ``model``: inputs and data samples."""
     from mmpretrain.structures import DataSample
     g = torch.Generator().manual_seed(seed)
     captions = captions or [CAPTIONS[i % len(CAPTIONS)]
@@ -89,3 +89,60 @@ def tiny_model():
     for ema in model.momentum_modules().values():
         ema.total_steps = 100
     return model
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def tiny_shapes(tmp_path_factory):
+    """A tiny Shapes-VL (16 / 4 / 4 images of 64 px) for pipeline tests."""
+    from semmim.datasets.shapes_vl import generate_shapes_vl
+    root = tmp_path_factory.mktemp('shapes_vl')
+    generate_shapes_vl(str(root), num_train=16, num_val=4, num_test=4,
+                       image_size=64, seed=0, num_workers=1, progress=False)
+    return str(root)
+
+
+def tiny_train_config(path, data_root: str, extra: str = '') -> str:
+    """Write a config inheriting the demo config with a toy model and data;
+    return its path."""
+    demo = os.path.join(REPO, 'configs', 'semmim',
+                        'semmim_vit-t-p8_1xb64-cpu_shapes-vl.py')
+    text = f'''
+_base_ = [{demo!r}]
+tiny_bert = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64,
+                 hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+model = dict(
+    vision_backbone=dict(arch=dict(_delete_=True, embed_dims=32,
+                                   num_layers=2, num_heads=2,
+                                   feedforward_channels=64),
+                         text_inject_start=2),
+    text_encoder=dict(num_layers=1, bert_cfg=tiny_bert),
+    fusion_encoder=dict(num_layers=1, bert_cfg=tiny_bert),
+    encoding_head=dict(in_dims=32, hidden_dims=32, bottleneck_dims=16,
+                       num_codes=24),
+    cls_head=dict(num_codes=24),
+    mim_head=dict(num_codes=24),
+    itc_head=dict(embed_dims=32, proj_dims=16, queue_size=32),
+    itm_head=dict(embed_dims=32),
+    mlm_head=dict(bert_cfg=tiny_bert),
+    plm_head=dict(decoder=dict(num_layers=1, bert_cfg=tiny_bert)),
+)
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root={data_root!r}))
+max_epochs = 2
+train_cfg = dict(max_epochs=2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=0,
+         end=2, convert_to_iter_based=True),
+]
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=1, max_keep_ckpts=5))
+{extra}
+'''
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)

@@ -1,12 +1,12 @@
 """Train a model from a config (single process or distributed).
 
 Examples:
-    python tools/train.py configs/semmim/semmim_vit-tiny-p8_minilm_1xb64-20e_shapes-vl.py
+    python tools/train.py \
+        configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py
     bash tools/dist_train.sh configs/semmim/pretrain_4m.py 8
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner

@@ -1,7 +1,8 @@
 # The VQA v2 recipe scored locally: fine-tune on train + Visual Genome QA,
 # evaluate on val with the official annotations (accuracy per answer type;
 # the answers are also written in the submission format).
-#   bash tools/dist_test.sh configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2-val.py CKPT 8
+#   bash tools/dist_test.sh \
+#       configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2-val.py CKPT 8
 _base_ = './semmim-vqa_vit-b16_8xb32-8e-384px_vqav2.py'
 
 train_dataloader = dict(

@@ -1,9 +1,11 @@
 # VQA v2 fine-tuning of the pre-trained SemMIM (SPEC 5) at 384 px on VQA v2
 # train + val + Visual Genome QA, answers for test-dev by beam search
 # (beam 5, at most 10 tokens), written in the evaluation server's format.
-#   bash tools/dist_train.sh configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2.py 8 \
+#   bash tools/dist_train.sh \
+#       configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2.py 8 \
 #       --cfg-options load_from=work_dirs/pretrain_4m/epoch_20.pth
-#   bash tools/dist_test.sh configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2.py \
+#   bash tools/dist_test.sh \
+#       configs/vqa/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2.py \
 #       work_dirs/semmim-vqa_vit-b16_8xb32-8e-384px_vqav2/epoch_8.pth 8
 # then upload work_dirs/vqa_results/vqa_test-dev_results.json to EvalAI.
 # The schedule follows ALBEF/mPLUG's VQA fine-tuning (AdamW, lr 2e-5,

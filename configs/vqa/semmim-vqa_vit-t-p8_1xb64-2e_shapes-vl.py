@@ -1,7 +1,8 @@
 # VQA on Shapes-VL with the CPU-sized model, fine-tuned from the demo's
 # Shapes-VL pre-training checkpoint (tools/demo.sh), then answered by beam
 # search on the test split:
-#   python tools/train.py configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py
+#   python tools/train.py \
+#       configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py
 #   python tools/test.py configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py \
 #       work_dirs/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl/epoch_2.pth
 # The test prints the official accuracy per answer type next to the
@@ -15,7 +16,10 @@ _base_ = [
 ]
 
 load_from = 'work_dirs/demo/pretrain/last.pth'
-model = dict(answer_list='data/shapes_vl/annotations/answer_list.json')
+# for inference='rank': the 41 answers; the 16 likeliest first tokens are
+# scored in full
+model = dict(
+    answer_list='data/shapes_vl/annotations/answer_list.json', rank_k=16)
 
 max_epochs = 2
 # The demo model was pre-trained for minutes: everything, the ViT included,

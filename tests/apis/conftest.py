@@ -60,9 +60,8 @@ def make(tmp_path, task: str, extra_fields=None):
     return str(config), str(checkpoint)
 
 
-@pytest.fixture
-def images(tmp_path):
-    """Three 40 px images: red, green, blue."""
+def make_images(tmp_path):
+    """Three 40 px images in ``tmp_path/images``: red, green, blue."""
     folder = tmp_path / 'images'
     folder.mkdir()
     paths = []
@@ -73,3 +72,8 @@ def images(tmp_path):
         Image.fromarray(img).save(path)
         paths.append(str(path))
     return paths
+
+
+@pytest.fixture
+def images(tmp_path):
+    return make_images(tmp_path)

@@ -18,8 +18,8 @@ def test_vqa_inferencer(tmp_path, images):
     inferencer = VisualQuestionAnsweringInferencer(config, ckpt)
     # one image, several questions
     out = inferencer(images[0], ['What color is it?', 'how many shapes'])
-    assert [r['question'] for r in out] == ['What color is it?',
-                                           'how many shapes']
+    assert [r['question'] for r in out] == [
+        'What color is it?', 'how many shapes']
     assert all(isinstance(r['pred_answer'], str) for r in out)
     # the same answer from a path, an array and a PIL image
     array = load_image(images[0])

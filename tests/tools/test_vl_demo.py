@@ -5,9 +5,14 @@ import os.path as osp
 
 import pytest
 
-from tests.apis.conftest import images, make  # noqa: F401 (fixture)
+from tests.apis.conftest import make, make_images
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture
+def images(tmp_path):
+    return make_images(tmp_path)
 
 
 @pytest.fixture(scope='module')

@@ -57,7 +57,9 @@ def read_curves(files: List[str]) -> Dict[str, List[Tuple[int, float]]]:
 def select(curves, keys=None):
     if keys:
         return {k: curves[k] for k in keys if k in curves}
-    order = lambda k: (not k.startswith('loss'), not k.startswith('acc'), k)
+    def order(k):
+        return (not k.startswith('loss'), not k.startswith('acc'), k)
+
     picked = {k: v for k, v in curves.items()
               if k.startswith(('loss', 'acc', 'lr', 'base_lr', 'itc_temp',
                                'teacher_temp', 'grad_norm'))}

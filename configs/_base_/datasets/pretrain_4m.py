@@ -48,11 +48,11 @@ train_dataloader = dict(
         type='ImageTextDataset',
         data_root=data_root,
         ann_file=[
-            'annotations/coco.json',
-            'annotations/vg.json',
-            'annotations/cc3m_train.json',
-            'annotations/cc3m_val.json',
-            'annotations/sbu.json',
+            'annotations/pretrain/coco.json',
+            'annotations/pretrain/vg.json',
+            'annotations/pretrain/cc3m_train.json',
+            'annotations/pretrain/cc3m_val.json',
+            'annotations/pretrain/sbu.json',
         ],
         data_prefix='',
         pipeline=train_pipeline))

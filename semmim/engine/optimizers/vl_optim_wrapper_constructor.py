@@ -71,5 +71,7 @@ class VLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             param_groups.append(group)
         optimizer_cfg['params'] = param_groups
         optimizer = OPTIMIZERS.build(optimizer_cfg)
+        wrapper_cfg = dict(self.optim_wrapper_cfg)
+        wrapper_cfg.setdefault('type', 'OptimWrapper')
         return OPTIM_WRAPPERS.build(
-            self.optim_wrapper_cfg, default_args=dict(optimizer=optimizer))
+            wrapper_cfg, default_args=dict(optimizer=optimizer))

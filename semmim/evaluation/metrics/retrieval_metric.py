@@ -59,9 +59,10 @@ class RetrievalRecallMetric(BaseMetric):
     calls :meth:`compute_scores` with the image-to-text and text-to-image
     score matrices. Recall@K of a query is 1 when one of its positives ranks
     in the top K (ties keep index order, see :func:`best_positive_rank`;
-    without ties it equals mmpretrain's ``RetrievalRecall``). Reports ``tr_r{k}``, ``ir_r{k}``,
-    ``r_mean`` (mean of all six, as ALBEF) and, for reference, the recall of
-    a random ranking ``chance_tr_r{k}``/``chance_ir_r{k}``.
+    without ties it equals mmpretrain's ``RetrievalRecall``). Reports
+    ``tr_r{k}``, ``ir_r{k}``, ``r_mean`` (mean of all six, as ALBEF) and,
+    for reference, the recall of a random ranking
+    ``chance_tr_r{k}``/``chance_ir_r{k}``.
 
     Args:
         topk (Sequence[int]): Defaults to (1, 5, 10).

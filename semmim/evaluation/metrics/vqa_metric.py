@@ -182,12 +182,11 @@ class VQAMetric(BaseMetric):
     def baselines(self, scored: List[dict]) -> Dict[str, float]:
         with open(self.prior_file, 'r', encoding='utf-8') as f:
             train = json.load(f)
-        out = self.accuracies(
-            scored, [prior_answers(train)[None]] * len(scored), 'prior_acc')
+        overall = prior_answers(train)[None]
+        out = self.accuracies(scored, [overall] * len(scored), 'prior_acc')
         if all(r.get('question_type') is not None for r in scored):
             by_type = prior_answers(train, 'question_type')
-            fallback = prior_answers(train)[None]
-            answers = [by_type.get(r['question_type'], fallback)
+            answers = [by_type.get(r['question_type'], overall)
                        for r in scored]
             out.update(self.accuracies(scored, answers, 'qtype_prior_acc'))
         return out

@@ -280,7 +280,8 @@ class SemMIM(BaseVLModel):
                 towers = self.momentum_towers.module
                 text_m = towers['text_encoder'](masked_ids, tmask)
                 fusion_m = towers['fusion_encoder']
-                fused_m = fusion_m(text_m, tmask, fusion_m.adapt_image(image_m))
+                fused_m = fusion_m(text_m, tmask,
+                                   fusion_m.adapt_image(image_m))
                 momentum_logits = towers['mlm_head'](
                     fused_m[labels != -100])
         return self.mlm_head.loss(fused, labels, momentum_logits)

@@ -91,7 +91,8 @@ class SemMIMRetrieval(BaseVLModel):
                            'evaluate with TwoStageRetrievalTestLoop')
 
     # ------------------------------------------------------------------
-    def loss(self, inputs: dict, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs: dict,
+             data_samples: List) -> Dict[str, torch.Tensor]:
         _, images = self.views(inputs['images'])
         ids, tmask = inputs['text_ids'], inputs['text_mask']
         idx = torch.tensor([int(s.image_id) for s in data_samples],

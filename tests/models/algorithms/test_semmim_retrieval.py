@@ -48,9 +48,9 @@ def fake_feats(model, num_images=4, caps_per_image=2, seed=0):
 
 
 def full_itm(model, feats):
-    I, T = feats['image_feat'].shape[0], feats['text_feat'].shape[0]
-    out = torch.empty(I, T)
-    for i in range(I):
+    n_img, T = feats['image_feat'].shape[0], feats['text_feat'].shape[0]
+    out = torch.empty(n_img, T)
+    for i in range(n_img):
         out[i] = model.itm_scores(
             feats['image_embeds'][i:i + 1].expand(T, -1, -1),
             feats['text_embeds'], feats['text_mask'])

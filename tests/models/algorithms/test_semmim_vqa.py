@@ -168,7 +168,7 @@ def test_ranking_all_candidates_equals_naive_scoring():
 
 
 def test_ranking_scores_only_the_k_best_first_tokens():
-    model = build(inference='rank', rank_k=2, rank_batch=1).eval()
+    model = build(inference='rank', rank_k=2, rank_batch=4).eval()
     data = batch(model, training=False)
     tok = model.tokenizer
     with torch.no_grad():
@@ -225,3 +225,16 @@ def test_a_pretraining_checkpoint_fills_every_vqa_weight():
     torch.testing.assert_close(
         model.plm_head.decoder.lm.bert.embeddings.word_embeddings.weight,
         pretrain.plm_head.decoder.lm.bert.embeddings.word_embeddings.weight)
+
+
+def test_a_lower_resolution_checkpoint_is_interpolated():
+    """Fine-tuning at a higher resolution than pre-training (384 vs 224
+    px): the position embedding of the checkpoint is resized on load."""
+    torch.manual_seed(1)
+    pretrain = MODELS.build(tiny_semmim_cfg())  # 32 px: 4 x 4 patches
+    vb = dict(tiny_semmim_cfg()['vision_backbone'], img_size=48)
+    model = build(vision_backbone=vb)  # 6 x 6 patches
+    model.load_state_dict(pretrain.state_dict(), strict=False)
+    assert model.vision_backbone.pos_embed.shape == (1, 1 + 36, 32)
+    torch.testing.assert_close(model.vision_backbone.pos_embed[:, 0],
+                               pretrain.vision_backbone.pos_embed[:, 0])

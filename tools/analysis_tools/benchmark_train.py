@@ -1,0 +1,229 @@
+"""Training throughput of a config, against the machine's own peak.
+
+Times N training iterations (forward, backward, optimizer step, momentum
+update) after a warm-up, with synthetic in-memory batches and/or the
+config's real dataloader, and prints samples/s, s/iter with a breakdown,
+peak memory, model FLOPs per iteration (attention included) and the
+achieved FLOP/s as a fraction of a matrix-multiply peak measured in the
+same run on the same machine (these machines are noisy: ratios measured
+together are what to quote).
+
+Examples:
+    python tools/analysis_tools/benchmark_train.py \\
+        configs/semmim/pretrain_4m.py --batch-size 2
+    python tools/analysis_tools/benchmark_train.py \\
+        configs/semmim/pretrain_4m.py --batch-size 2 \\
+        --compare configs/semmim/ablations/pretrain_4m_mim-none.py
+    python tools/analysis_tools/benchmark_train.py \\
+        configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py --data both
+"""
+import argparse
+import copy
+import random
+import resource
+import statistics
+import time
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.optim import build_optim_wrapper
+from mmpretrain.structures import DataSample
+
+import semmim  # noqa: F401
+from semmim.registry import DATASETS, MODELS
+from semmim.utils import register_all_modules
+
+WORDS = ('a large small red green blue yellow purple orange circle square '
+         'triangle star cross diamond left right of the above below top '
+         'bottom center image with two three shapes and is in').split()
+
+
+def matmul_peak(dtype=torch.float32, n: int = 2048, repeat: int = 6) -> float:
+    """Best FLOP/s of an ``n x n`` matrix multiply on this machine now."""
+    a = torch.randn(n, n, dtype=dtype)
+    b = torch.randn(n, n, dtype=dtype)
+    a @ b
+    best = 0.0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        a @ b
+        best = max(best, 2 * n**3 / (time.perf_counter() - t))
+    return best
+
+
+def synthetic_batch(cfg: Config, batch_size: int, seed: int = 0) -> dict:
+    """A batch shaped like the config's data: two uint8 views + captions."""
+    rng = random.Random(seed)
+    g = torch.Generator().manual_seed(seed)
+    size = cfg.model.vision_backbone.get('img_size', 224)
+    views = [torch.randint(0, 256, (batch_size, 3, size, size),
+                           dtype=torch.uint8, generator=g) for _ in range(2)]
+    captions = [' '.join(rng.choice(WORDS) for _ in range(12))
+                for _ in range(batch_size)]
+    return dict(inputs=views,
+                data_samples=[DataSample(text=c) for c in captions])
+
+
+class Bench:
+    """One model + optimizer, stepped on demand with timings."""
+
+    def __init__(self, cfg: Config, batch_size: int):
+        self.cfg = cfg
+        self.model = MODELS.build(copy.deepcopy(cfg.model))
+        self.model.init_weights()
+        self.model.train()
+        for ema in getattr(self.model, 'momentum_modules', dict)().values():
+            ema.total_steps = 10**6
+        self.optim = build_optim_wrapper(self.model,
+                                         copy.deepcopy(cfg.optim_wrapper))
+        self.batch_size = batch_size
+        self.flops: Optional[float] = None
+
+    def step(self, batch: dict) -> Dict[str, float]:
+        t0 = time.perf_counter()
+        data = self.model.data_preprocessor(batch, True)
+        t1 = time.perf_counter()
+        losses = self.model(**data, mode='loss')
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        t2 = time.perf_counter()
+        loss.backward()
+        t3 = time.perf_counter()
+        self.optim.step()
+        self.optim.zero_grad()
+        t4 = time.perf_counter()
+        if hasattr(self.model, 'update_momentum'):
+            self.model.update_momentum()
+        t5 = time.perf_counter()
+        return dict(preprocess=t1 - t0, forward=t2 - t1, backward=t3 - t2,
+                    optimizer=t4 - t3, momentum=t5 - t4, total=t5 - t0)
+
+    def count_flops(self, batch: dict) -> float:
+        """FLOPs of one forward + backward (attention included)."""
+        try:
+            from semmim.utils.flops import count_training_flops
+            return count_training_flops(self.model, batch)
+        except ImportError:
+            from torch.utils.flop_counter import FlopCounterMode
+            data = self.model.data_preprocessor(batch, True)
+            with FlopCounterMode(display=False) as counter:
+                losses = self.model(**data, mode='loss')
+                sum(v for k, v in losses.items() if 'loss' in k).backward()
+            self.optim.zero_grad()
+            return float(counter.get_total_flops())
+
+
+def real_batches(cfg: Config, batch_size: int):
+    loader_cfg = copy.deepcopy(cfg.train_dataloader)
+    dataset = DATASETS.build(loader_cfg.dataset)
+    from mmengine.dataset import default_collate
+    from torch.utils.data import DataLoader
+    loader = DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, drop_last=True,
+        num_workers=loader_cfg.get('num_workers', 0),
+        collate_fn=default_collate,
+        persistent_workers=loader_cfg.get('num_workers', 0) > 0)
+    while True:
+        for batch in loader:
+            yield batch
+
+
+def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
+              flops: float, peak: float, data_times: List[float] = ()):
+    med = {k: statistics.median(t[k] for t in times) for k in times[0]}
+    total = med['total'] + (statistics.median(data_times)
+                            if data_times else 0.0)
+    lines = [f'{name}:',
+             f'  {batch_size / total:8.2f} samples/s   {total:7.3f} s/iter '
+             f'(median of {len(times)})']
+    parts = ', '.join(f'{k} {v:.3f}s' for k, v in med.items()
+                      if k != 'total')
+    if data_times:
+        parts = f'data {statistics.median(data_times):.3f}s, ' + parts
+    lines.append(f'  breakdown: {parts}')
+    outside = total - med['forward'] - med['backward'] - med['optimizer']
+    lines.append(f'  outside the model math (data, preprocessing, momentum, '
+                 f'Python): {100 * outside / total:.1f}%')
+    if flops:
+        lines.append(f'  {flops / 1e9:10.1f} GFLOP/iter   achieved '
+                     f'{flops / med["total"] / 1e9:7.1f} GFLOP/s = '
+                     f'{100 * flops / med["total"] / peak:.1f}% of the '
+                     f'measured matmul peak')
+    return '\n'.join(lines), med['total']
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--compare', help='a second config, interleaved')
+    parser.add_argument('--batch-size', type=int, default=None)
+    parser.add_argument('--iters', type=int, default=5)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--data', choices=['synthetic', 'real', 'both'],
+                        default='synthetic')
+    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    register_all_modules()
+
+    configs = [args.config] + ([args.compare] if args.compare else [])
+    benches = []
+    for path in configs:
+        cfg = Config.fromfile(path)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        bs = args.batch_size or cfg.train_dataloader.batch_size
+        benches.append((path, cfg, Bench(cfg, bs)))
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    peak = matmul_peak()
+    print(f'fp32 matmul peak measured now: {peak / 1e9:.1f} GFLOP/s')
+    if args.data in ('synthetic', 'both'):
+        batches = [synthetic_batch(cfg, b.batch_size) for _, cfg, b in
+                   benches]
+        for (_, _, b), batch in zip(benches, batches):
+            b.flops = b.count_flops(batch)
+        times = [[] for _ in benches]
+        for it in range(args.warmup + args.iters):
+            for i, ((_, _, b), batch) in enumerate(zip(benches, batches)):
+                t = b.step(batch)  # A B A B ...: drift hits both alike
+                if it >= args.warmup:
+                    times[i].append(t)
+        results = []
+        for (path, _, b), tt in zip(benches, times):
+            text, total = summarise(f'{path} (synthetic batches of '
+                                    f'{b.batch_size})', tt, b.batch_size,
+                                    b.flops, peak)
+            print(text)
+            results.append((total, b.flops))
+        if len(results) == 2:
+            (ta, fa), (tb, fb) = results
+            print(f'A/B: time {ta / tb:.3f}x, FLOPs {fa / fb:.3f}x, '
+                  f'time ratio / FLOP ratio {ta / tb / (fa / fb):.3f}')
+    if args.data in ('real', 'both'):
+        for path, cfg, b in benches:
+            try:
+                gen = real_batches(cfg, b.batch_size)
+            except (FileNotFoundError, ValueError) as e:
+                print(f'{path}: real data unavailable ({e}); skipped')
+                continue
+            tt, data_times = [], []
+            for it in range(args.warmup + args.iters):
+                t = time.perf_counter()
+                batch = next(gen)
+                dt = time.perf_counter() - t
+                step = b.step(batch)
+                if it >= args.warmup:
+                    tt.append(step)
+                    data_times.append(dt)
+            text, _ = summarise(f'{path} (real dataloader, batch '
+                                f'{b.batch_size})', tt, b.batch_size,
+                                b.flops, peak, data_times)
+            print(text)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'peak resident memory of this process: {peak_mb:.0f} MiB')
+
+
+if __name__ == '__main__':
+    main()
