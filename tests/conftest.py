@@ -10,10 +10,19 @@ torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
 @pytest.fixture(scope='session', autouse=True)
-def _semmim_scope():
+def _semmim_registered():
     import semmim  # noqa: F401
     from semmim.utils import register_all_modules
     register_all_modules()
+
+
+@pytest.fixture(autouse=True)
+def _semmim_scope(_semmim_registered):
+    # a Runner built by one test may leave another scope current (MMEngine's
+    # DefaultScope is global); every test starts in the semmim scope
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('semmim'):
+        yield
 
 
 TINY_BERT = dict(hidden_size=32, num_attention_heads=2, intermediate_size=64,

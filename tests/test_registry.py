@@ -9,7 +9,7 @@ from semmim import registry as R
 
 REUSED = {
     'MODELS': ['VisionTransformer', 'CosineEMA', 'QuickGELU',
-               'MMDistributedDataParallel', 'SemMIM', 'SemMIMRetrieval',
+               'SemMIM', 'SemMIMRetrieval', 'SemMIMCaption', 'SemMIMVQA',
                'SemMIMVisionTransformer', 'BertTextEncoder', 'EncodingHead',
                'VLDataPreprocessor', 'TextGuidedMaskGenerator'],
     'TRANSFORMS': ['LoadImageFromFile', 'MultiView', 'RandomResizedCrop',
@@ -26,6 +26,7 @@ REUSED = {
               'WarmupParamHook', 'MomentumUpdateHook',
               'TeacherTempWarmupHook', 'BadSampleLoggerHook'],
     'METRICS': ['RetrievalRecall', 'DumpResults', 'RetrievalRecallMetric'],
+    'MODEL_WRAPPERS': ['MMDistributedDataParallel', 'MMFullyShardedDataParallel'],
     'OPTIMIZERS': ['AdamW', 'SGD'],
     'OPTIM_WRAPPERS': ['OptimWrapper', 'AmpOptimWrapper'],
     'OPTIM_WRAPPER_CONSTRUCTORS': ['DefaultOptimWrapperConstructor',

@@ -112,10 +112,13 @@ def test_bad_samples_skipped_counted_and_logged(data_root, caplog):
     ds = dataset(data_root, 'bad.json')
     samples = [ds[i] for i in range(5)]  # never raises
     assert all(s['data_samples'].text == 'fine' for s in samples[1:])
-    assert ds.num_bad_samples == 4
+    # each of the 4 bad entries is skipped once when asked for; the random
+    # replacement draws may land on bad entries again and count as well
+    n_bad = ds.num_bad_samples
+    assert n_bad >= 4
     skipped = sum(s['data_samples'].metainfo.get('bad_samples_skipped', 0)
                   for s in samples)
-    assert skipped == 4
+    assert skipped == n_bad
 
     class Runner:
         class message_hub:
@@ -132,10 +135,10 @@ def test_bad_samples_skipped_counted_and_logged(data_root, caplog):
     hook.after_train_iter(Runner, 0,
                           dict(data_samples=[s['data_samples']
                                              for s in samples]))
-    assert Runner.message_hub.scalars['train/bad_samples'] == 4
+    assert Runner.message_hub.scalars['train/bad_samples'] == n_bad
     with caplog.at_level(logging.WARNING, logger='bad-sample-test'):
         hook.after_train_epoch(Runner)
-    assert 'skipped 4 bad samples' in caplog.text
+    assert f'skipped {n_bad} bad samples' in caplog.text
 
 
 def test_bad_on_bad_sample_value(data_root):
