@@ -108,3 +108,21 @@ def test_full_size_pretrain_model_counts():
     assert model.vision_backbone.num_text_layers == 1
     assert model.mask_generator.mask_ratio == 0.3
     assert model.itc_head.queue_size == 65536
+
+
+def test_fsdp_config_resolves_runner_strategy_and_wrap_policy():
+    from mmengine.registry import FUNCTIONS, STRATEGIES
+    from semmim.registry import RUNNERS
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/semmim/pretrain_4m_8xb128-fsdp.py'))
+    assert RUNNERS.get(cfg.runner_type).__name__ == 'FlexibleRunner'
+    assert STRATEGIES.get(cfg.strategy.type).__name__ == 'FSDPStrategy'
+    policy = cfg.strategy.model_wrapper.auto_wrap_policy
+    with FUNCTIONS.switch_scope_and_registry(None) as registry:
+        fn = registry.get(policy.type)
+    assert callable(fn) and fn.__name__ == 'size_based_auto_wrap_policy'
+    # a layer of the base model is one unit: ViT-B layer ~7.1M > 5M,
+    # while the whole model is far above (no single giant unit)
+    layer = torch.nn.TransformerEncoderLayer(768, 12, 3072)
+    n = sum(p.numel() for p in layer.parameters())
+    assert n > policy.min_num_params

@@ -37,11 +37,24 @@ fi
 step "[3/4] zero-shot image-text retrieval on the test split (ITC only)"
 run "$PYTHON" tools/test.py "$ZEROSHOT" "$CKPT" --work-dir "$WORK/zeroshot"
 
-step "[4/4] pictures"
+step "[4/4] pictures: what the model learned (paper Section 4.5)"
 run "$PYTHON" tools/analysis_tools/plot_curves.py "$WORK/pretrain" \
     --out "$WORK/training_curves.png"
+# patch codes (arg-max of the momentum encoder + encoding head) of 4 test
+# images, coloured, with the majority object of each code over 200 images
+run "$PYTHON" tools/analysis_tools/vis_pattern_layout.py "$CONFIG" "$CKPT" \
+    --split test --indices 0 1 2 3 --out "$WORK/analysis/pattern_layout.png"
+# patch-text similarity, the text-guided mask drawn from it, a random mask
+run "$PYTHON" tools/analysis_tools/vis_masking.py "$CONFIG" "$CKPT" \
+    --split test --indices 0 1 2 3 --out "$WORK/analysis/masking.png"
+# the number beside the pictures: purity of the codes vs two baselines
+run "$PYTHON" tools/analysis_tools/code_purity.py "$CONFIG" "$CKPT" \
+    --split test --num-images 500 --out "$WORK/analysis/code_purity.json"
 
 echo
 echo "Done. Look at:"
-echo "  data/shapes_vl/preview.png      sample images and captions"
-echo "  $WORK/training_curves.png     the losses falling"
+echo "  data/shapes_vl/preview.png               sample images and captions"
+echo "  $WORK/training_curves.png              the losses and learning rate"
+echo "  $WORK/analysis/pattern_layout.png      each patch coloured by its code"
+echo "  $WORK/analysis/masking.png             where the caption points, and the masks"
+echo "  $WORK/analysis/code_purity.json        purity of the codes (printed above)"

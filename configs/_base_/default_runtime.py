@@ -14,7 +14,13 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-vis_backends = [dict(type='LocalVisBackend')]
+# scalars.json (read by tools/analysis_tools/plot_curves.py) and TensorBoard
+# event files, both under <work_dir>/<timestamp>/vis_data. TensorBoard is an
+# optional extra: without it the second backend warns once and does nothing.
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='OptionalTensorboardVisBackend'),
+]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 
 log_processor = dict(window_size=10, by_epoch=True)

@@ -7,7 +7,7 @@
 _base_ = ['./semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py']
 
 load_from = ('work_dirs/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl/'
-             'iter_200.pth')
+             'iter_160.pth')
 max_iters = 60
 
 model = dict(

@@ -12,7 +12,7 @@ _base_ = [
 
 max_epochs = 4
 optim_wrapper = dict(
-    optimizer=dict(lr=5e-4, fused=True),
+    optimizer=dict(lr=1e-3, fused=True),
     paramwise_cfg=dict(lr_mult={'vision_backbone': 1.0}),
     clip_grad=dict(max_norm=1.0))
 # Trained from scratch for a few hundred steps instead of ~100k from

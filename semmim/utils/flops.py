@@ -4,7 +4,9 @@ Counting uses PyTorch's ``torch.utils.flop_counter.FlopCounterMode``: it
 sees every aten call (forward and backward), so one real training step of
 ``SemMIM.loss`` counts all passes, momentum ones included. MMEngine's
 counter (``mmengine.analysis``, fvcore's) is not used because it skips
-``scaled_dot_product_attention``, which all our encoders call.
+``scaled_dot_product_attention``, which all our encoders call, and traces
+forwards only (:func:`mmengine_flop_analyzer` adds the missing handle for
+those who want MMEngine's tables).
 
 Conventions (stated once, used everywhere):
 
@@ -71,6 +73,44 @@ def _attention_ops():
         if hasattr(aten, name + '_backward'):
             mapping[getattr(aten, name + '_backward')] = _sdpa_backward
     return mapping
+
+
+def _sdpa_macs_jit(inputs, outputs) -> int:
+    """MMEngine (fvcore) handle of ``aten::scaled_dot_product_attention``:
+    multiply-adds of ``Q K^T`` and ``P V`` (fvcore counts 1 MAC as 1)."""
+    from mmengine.analysis.jit_handles import get_shape
+    query, key, value = (get_shape(v) for v in inputs[:3])
+    *batch, lq, d = query
+    n = 1
+    for dim in batch:
+        n *= dim
+    return n * lq * key[-2] * (d + value[-1])
+
+
+def mmengine_flop_analyzer(model: torch.nn.Module, inputs):
+    """MMEngine's ``FlopAnalyzer`` with attention counted.
+
+    MMEngine's counter (fvcore's, by JIT trace) has no handle for
+    ``aten::scaled_dot_product_attention`` and lists it under
+    ``unsupported_ops()``: every transformer is undercounted by its
+    attention. This adds the handle. The analyzer counts multiply-adds
+    (half of this module's FLOPs) and, unlike :class:`FlopCounter`, also
+    norms and some element-wise ops; it traces a forward only, so training
+    steps (backward, momentum passes) are counted with
+    :func:`training_step_flops` instead.
+
+    Args:
+        model (nn.Module): Traced with ``inputs``.
+        inputs (tuple): Positional inputs of ``model.forward``.
+
+    Returns:
+        mmengine.analysis.FlopAnalyzer: call ``.total()``,
+        ``.by_operator()``, ``.by_module()``.
+    """
+    from mmengine.analysis import FlopAnalyzer
+    analyzer = FlopAnalyzer(model, inputs)
+    return analyzer.set_op_handle(
+        'aten::scaled_dot_product_attention', _sdpa_macs_jit)
 
 
 class FlopCounter(FlopCounterMode):
@@ -392,7 +432,7 @@ def inference_flops(model, batch_size: int = 1,
         context, out['encode_image'] = count_flops(
             model.encode_image, images)
         steps = model.generation_cfg['max_length']
-        seqs, out['generate'] = count_flops(
+        _, out['generate'] = count_flops(
             model.generate, context, min_length=steps)
         out['beam_step'] = _per_step(out['generate'], steps)
     elif kind == 'SemMIMVQA':

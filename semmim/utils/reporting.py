@@ -34,11 +34,45 @@ def format_retrieval_table(metrics: Dict[str, float]) -> str:
     return '\n'.join(lines)
 
 
+def format_caption_table(metrics: Dict[str, float]) -> str:
+    """Caption scores next to the ``baseline/`` ones (the most frequent
+    training caption, see ``COCOCaptionMetric``), or '' if there are
+    none."""
+    pairs = []
+    for k, v in metrics.items():
+        if '/baseline/' in k or k.startswith('baseline/'):
+            continue
+        # 'baseline/' goes after the metric's prefix, if it has one
+        prefix, _, rest = k.partition('/')
+        candidates = [(k, f'baseline/{k}')]
+        if rest:
+            candidates.append((rest, f'{prefix}/baseline/{rest}'))
+        for name, base in candidates:
+            if base in metrics:
+                pairs.append((name, v, metrics[base]))
+                break
+    if not pairs:
+        return ''
+    lines = ['', 'Captioning on the test split (percent, CIDEr x 100):',
+             f'{"":24}{"model":>10}{"baseline":>10}  (the most frequent '
+             'training caption for every image)']
+    lines += [f'{k:<24}{v:>10.2f}{b:>10.2f}' for k, v, b in pairs]
+    return '\n'.join(lines)
+
+
 def format_metrics(metrics: Dict[str, float]) -> str:
-    """A readable block for any metrics dict."""
+    """A readable block for any metrics dict: the comparison table of
+    retrieval, captioning or VQA when the metrics have their baselines,
+    else one metric a line."""
     table = format_retrieval_table(metrics)
     if table:
         return table
+    table = format_caption_table(metrics)
+    if table:
+        return table
+    if _get(metrics, 'prior_acc') is not None:
+        from semmim.evaluation.metrics.vqa_metric import format_vqa_table
+        return '\n' + format_vqa_table(metrics)
     width = max((len(k) for k in metrics), default=0)
     return '\n'.join([''] + [f'{k:<{width}}  {v:.4f}' if isinstance(
         v, float) else f'{k:<{width}}  {v}' for k, v in metrics.items()])

@@ -252,3 +252,56 @@ def majority_labels(codes: np.ndarray, labels: np.ndarray,
         values, n = np.unique(lab, return_counts=True)
         out.append(f'{values[n.argmax()]} {100 * n.max() / lab.size:.0f}%')
     return out
+
+
+def probe_features(features: Dict[str, np.ndarray],
+                   labels: Dict[str, np.ndarray],
+                   k: int,
+                   pixels: Optional[np.ndarray] = None,
+                   seed: int = 0,
+                   threads: Optional[int] = 1) -> Dict[str, dict]:
+    """k-means purity of patch features on object patches (a diagnostic).
+
+    Not a baseline: it asks whether the *features* separate shape and
+    colour when the codes do not (see
+    :func:`~semmim.visualization.patch_codes.patch_features`). Features
+    are L2-normalised and clustered into ``k`` groups (pass the number of
+    codes the model uses on object patches, for comparison with them).
+
+    Args:
+        features (dict): ``{source: (B, h, w, C)}``.
+        labels (dict): ``{space: (B, h, w)}`` from :func:`scene_labels`.
+        k (int): Clusters.
+        pixels (np.ndarray, optional): ``(B, h, w, D)`` raw pixels, listed
+            first as ``raw pixels``.
+        seed (int): k-means seed.
+        threads (int, optional): k-means threads.
+
+    Returns:
+        dict: ``{source: {space: purity}}`` for shape, color, shape+color.
+    """
+    keep = labels['object'] != BACKGROUND
+    sources = {}
+    if pixels is not None:
+        sources['raw pixels'] = pixels
+    sources.update(features)
+    out = {}
+    for name, feats in sources.items():
+        f = np.asarray(feats, np.float32)[keep]
+        if name != 'raw pixels':
+            f = f / np.maximum(np.linalg.norm(f, axis=-1, keepdims=True),
+                               1e-12)
+        clusters = kmeans_codes(f, k, seed, threads=threads)
+        out[name] = {space: purity(clusters, labels[space][keep])
+                     for space in LABEL_SPACES[1:]}
+    return out
+
+
+def format_probe(result: Dict[str, dict], k: int) -> str:
+    """A table of :func:`probe_features`' result."""
+    rows = [f'k-means (k={k}) on object patches, by feature source:',
+            f'  {"source":<28}{"shape":>8}{"color":>8}{"shape+color":>13}']
+    for name, e in result.items():
+        rows.append(f'  {name:<28}{e["shape"]:>8.3f}{e["color"]:>8.3f}'
+                    f'{e["shape+color"]:>13.3f}')
+    return '\n'.join(rows)

@@ -243,3 +243,58 @@ def encode_samples(model,
                               min_fraction)
     return dict(images=images, originals=originals, codes=codes,
                 labels=labels, captions=captions)
+
+
+@torch.no_grad()
+def patch_features(model, images: torch.Tensor,
+                   batch_size: int = 64) -> dict:
+    """Patch features of every layer of both image encoders (visual only).
+
+    For diagnosing codes (``code_purity.py --probe``): when the arg-max
+    codes do not separate what the image shows, clustering these features
+    tells whether the encoder knows it and the code assignment loses it,
+    or the encoder does not know it.
+
+    Args:
+        model (SemMIM): Pre-training model.
+        images (Tensor): ``(B, 3, H, W)`` uint8 BGR model inputs.
+        batch_size (int): Images per forward pass.
+
+    Returns:
+        dict: ``{'<momentum|online> <where>': (B, h, w, C) float32}`` for
+        every layer's output (``layer 1`` ...), the final LayerNorm
+        (``final``) and the encoding head's L2-normalised bottleneck
+        (``head bottleneck``).
+    """
+    momentum = _momentum_vision(model)
+    encoders = dict(momentum=(momentum['backbone'], momentum['head']),
+                    online=(model.vision_backbone,
+                            getattr(model, 'encoding_head', None)))
+    preprocessor = model.data_preprocessor
+    out = {}
+    for start in range(0, images.shape[0], batch_size):
+        x = preprocessor.normalize(images[start:start + batch_size])
+        for tag, (backbone, head) in encoders.items():
+            feats = {}
+
+            def keep(name):
+                def hook(module, args, output):
+                    feats[name] = output[:, 1:]
+                return hook
+
+            handles = [layer.register_forward_hook(keep(f'{tag} layer {i}'))
+                       for i, layer in enumerate(backbone.layers, 1)]
+            try:
+                final = backbone(x.to(preprocessor.device))[0][:, 1:]
+            finally:
+                for handle in handles:
+                    handle.remove()
+            feats[f'{tag} final'] = final
+            if head is not None:
+                feats[f'{tag} head bottleneck'] = F.normalize(
+                    head.mlp(final), dim=-1)
+            for key, value in feats.items():
+                out.setdefault(key, []).append(value.float().cpu())
+    h, w = _momentum_vision(model)['backbone'].patch_resolution
+    return {k: torch.cat(v).reshape(-1, h, w, v[0].shape[-1]).numpy()
+            for k, v in out.items()}

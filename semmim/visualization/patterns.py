@@ -233,9 +233,9 @@ def draw_pattern_layout(originals: Sequence[np.ndarray],
             if b == 0:
                 ax.set_title(heads[j], fontsize=9)
         n_codes = len(np.unique(codes.codes[b]))
-        text = f'{n_codes} codes'
+        text = f'{n_codes} code' + ('s' if n_codes > 1 else '')
         if captions is not None and captions[b]:
-            text = f'{captions[b]}  ({n_codes} codes)'
+            text = f'{text}: {captions[b]}'
         fig.text(PANEL_PAD / width, 1 - (y + cell + 4) / height,
                  _shorten(text, 95), fontsize=7.5, va='top', ha='left')
     _draw_legend(fig, codes, colors, legend, code_notes, width, height)

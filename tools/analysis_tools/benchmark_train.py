@@ -65,12 +65,27 @@ def synthetic_batch(cfg: Config, batch_size: int, seed: int = 0) -> dict:
                 data_samples=[DataSample(text=c) for c in captions])
 
 
+def drop_pretrained(cfg):
+    """Remove ``Pretrained`` init_cfgs: timing does not need real weights,
+    and the benchmark must run where they have not been converted."""
+    if isinstance(cfg, dict):
+        init = cfg.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            cfg.pop('init_cfg')
+        for v in cfg.values():
+            drop_pretrained(v)
+    elif isinstance(cfg, (list, tuple)):
+        for v in cfg:
+            drop_pretrained(v)
+    return cfg
+
+
 class Bench:
     """One model + optimizer, stepped on demand with timings."""
 
     def __init__(self, cfg: Config, batch_size: int):
         self.cfg = cfg
-        self.model = MODELS.build(copy.deepcopy(cfg.model))
+        self.model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
         self.model.init_weights()
         self.model.train()
         for ema in getattr(self.model, 'momentum_modules', dict)().values():
@@ -152,7 +167,7 @@ def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
     return '\n'.join(lines), med['total']
 
 
-def main():
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('--compare', help='a second config, interleaved')
@@ -163,7 +178,7 @@ def main():
                         default='synthetic')
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
@@ -179,6 +194,7 @@ def main():
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
     peak = matmul_peak()
     print(f'fp32 matmul peak measured now: {peak / 1e9:.1f} GFLOP/s')
+    report = dict(peak=peak, synthetic=[], real=[])
     if args.data in ('synthetic', 'both'):
         batches = [synthetic_batch(cfg, b.batch_size) for _, cfg, b in
                    benches]
@@ -197,10 +213,13 @@ def main():
                                     b.flops, peak)
             print(text)
             results.append((total, b.flops))
+            report['synthetic'].append(dict(config=path, s_per_iter=total,
+                                            flops=b.flops))
         if len(results) == 2:
             (ta, fa), (tb, fb) = results
             print(f'A/B: time {ta / tb:.3f}x, FLOPs {fa / fb:.3f}x, '
                   f'time ratio / FLOP ratio {ta / tb / (fa / fb):.3f}')
+            report['time_ratio'], report['flop_ratio'] = ta / tb, fa / fb
     if args.data in ('real', 'both'):
         for path, cfg, b in benches:
             try:
@@ -217,12 +236,14 @@ def main():
                 if it >= args.warmup:
                     tt.append(step)
                     data_times.append(dt)
-            text, _ = summarise(f'{path} (real dataloader, batch '
-                                f'{b.batch_size})', tt, b.batch_size,
-                                b.flops, peak, data_times)
+            text, total = summarise(f'{path} (real dataloader, batch '
+                                    f'{b.batch_size})', tt, b.batch_size,
+                                    b.flops, peak, data_times)
             print(text)
+            report['real'].append(dict(config=path, s_per_iter=total))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'peak resident memory of this process: {peak_mb:.0f} MiB')
+    return report
 
 
 if __name__ == '__main__':

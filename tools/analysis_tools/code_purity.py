@@ -21,8 +21,9 @@ import os
 import os.path as osp
 import time
 
-from semmim.visualization.code_purity import compare_purity, format_purity
-from semmim.visualization.patch_codes import (encode_samples,
+from semmim.visualization.code_purity import (compare_purity, format_probe,
+                                              format_purity, probe_features)
+from semmim.visualization.patch_codes import (encode_samples, patch_features,
                                               patch_pixels, patch_size_of)
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
@@ -45,6 +46,11 @@ def parse_args(argv=None):
     parser.add_argument('--repeats', type=int, default=10,
                         help='shuffles of the random baseline')
     parser.add_argument('--no-kmeans', action='store_true')
+    parser.add_argument('--probe', action='store_true',
+                        help='diagnostic: also cluster the patch features '
+                        'of every layer (both encoders) and the head '
+                        'bottleneck with k-means, to see where shape and '
+                        'colour are lost')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', help='JSON (default: <checkpoint dir>/'
                         'analysis/code_purity.json)')
@@ -67,6 +73,23 @@ def main(argv=None):
     result = compare_purity(enc['codes'].codes, enc['labels'], pixels,
                             repeats=args.repeats, seed=args.seed)
     print(format_purity(result))
+    # near-uniform teacher distributions (loss_patch ~ ln K) mean the codes
+    # are noise on flat logits, whatever their purity
+    conf = float(enc['codes'].confidence.mean())
+    uniform = 1. / enc['codes'].num_codes
+    print(f'teacher max probability per patch: mean {conf:.4f} '
+          f'(uniform over K={enc["codes"].num_codes}: {uniform:.4f})')
+    if conf < 2 * uniform:
+        print('warning: the code distributions are nearly uniform (the '
+              'self-distillation targets collapsed); the codes carry little '
+              'of what the model learned')
+    probe = None
+    if args.probe:
+        k = result['objects']['num_codes']
+        probe = probe_features(
+            patch_features(model, enc['images']), enc['labels'], k,
+            patch_pixels(enc['images'], patch_size_of(model)), args.seed)
+        print(format_probe(probe, k))
     out = args.out or default_out(args, 'code_purity.json')
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     report = dict(config=args.config, checkpoint=args.checkpoint,
@@ -74,10 +97,14 @@ def main(argv=None):
                   num_codes=enc['codes'].num_codes,
                   min_fraction=args.min_fraction,
                   with_caption=args.with_caption,
-                  centered=not args.no_center, purity=result)
+                  centered=not args.no_center,
+                  mean_max_probability=conf, purity=result)
+    if probe is not None:
+        report['probe'] = probe
     with open(out, 'w') as f:
         json.dump(report, f, indent=1)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
+    return report
 
 
 if __name__ == '__main__':

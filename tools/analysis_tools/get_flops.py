@@ -134,6 +134,7 @@ def main(argv=None):
         with open(args.out, 'w') as f:
             json.dump(report, f, indent=1)
         print(f'wrote {args.out}')
+    return report
 
 
 if __name__ == '__main__':

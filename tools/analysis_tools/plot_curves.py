@@ -18,6 +18,8 @@ import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Tuple
 
+DPI = 110
+
 
 def find_scalar_logs(path: str) -> List[str]:
     """``scalars.json`` files under ``path`` (a file, a run or a work dir),
@@ -43,7 +45,9 @@ def read_curves(files: List[str]) -> Dict[str, List[Tuple[int, float]]]:
                 if not line:
                     continue
                 record = json.loads(line)
-                step = record.get('step', record.get('iter'))
+                # training records carry 'iter'; validation ones (by epoch)
+                # only 'step' = epoch, which is not on this axis
+                step = record.get('iter')
                 if step is None:
                     continue
                 for key, value in record.items():
@@ -76,7 +80,7 @@ def plot(curves, out: str, title: str = '') -> None:
     cols = min(4, n)
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows),
-                             squeeze=False)
+                             squeeze=False, dpi=DPI)
     for ax, (key, points) in zip(axes.flat, curves.items()):
         steps, values = zip(*points)
         ax.plot(steps, values, lw=1.2, color='tab:blue')
@@ -92,17 +96,24 @@ def plot(curves, out: str, title: str = '') -> None:
         fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=DPI)
     plt.close(fig)
 
 
-def main():
+def figure_size(num_curves: int) -> Tuple[int, int]:
+    """``(width, height)`` in pixels of :func:`plot`'s PNG."""
+    cols = min(4, num_curves)
+    rows = math.ceil(num_curves / cols)
+    return round(3.6 * cols * DPI), round(2.6 * rows * DPI)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('path', help='work dir, run dir or scalars.json')
     parser.add_argument('--out', default=None, help='PNG to write '
                         '(default: <path>/training_curves.png)')
     parser.add_argument('--keys', nargs='+', help='only these scalars')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     files = find_scalar_logs(args.path)
     curves = select(read_curves(files), args.keys)
     out = args.out or osp.join(
@@ -110,6 +121,7 @@ def main():
         'training_curves.png')
     plot(curves, out, title=osp.basename(osp.normpath(args.path)))
     print(f'wrote {out}: {len(curves)} curves from {len(files)} log(s)')
+    return out
 
 
 if __name__ == '__main__':

@@ -117,6 +117,7 @@ def main(argv=None):
     with open(json_out, 'w') as f:
         json.dump(report, f, indent=1)
     print(f'wrote {out} and {json_out} ({time.time() - start:.1f} s)')
+    return dict(out=out, json=json_out, report=report)
 
 
 if __name__ == '__main__':

@@ -81,6 +81,10 @@ def main(argv=None):
                          centered=not args.no_center)
     codes, labels = enc['codes'], enc['labels']
     show = choose_codes(codes, labels, args.num_codes, args.select)
+    if len(show) == 0:  # no code is mostly on objects (an untrained model)
+        print('no code has a majority of object patches; showing the most '
+              'used codes')
+        show = choose_codes(codes, None, args.num_codes, 'frequent')
     notes = None
     if labels is not None:
         notes = notes_from_labels(codes.codes, labels['shape+color'], show)
@@ -92,6 +96,7 @@ def main(argv=None):
     print(f'{len(samples)} images, {codes.codes.size} patches, '
           f'{int((codes.counts() > 0).sum())} of {codes.num_codes} codes '
           f'used; wrote {out} ({time.time() - start:.1f} s)')
+    return dict(out=out, codes=show.tolist())
 
 
 if __name__ == '__main__':

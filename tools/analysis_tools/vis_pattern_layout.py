@@ -68,6 +68,7 @@ def main(argv=None):
         out, legend=args.legend, code_notes=notes, captions=enc['captions'])
     print(f'{len(samples)} images, {len(set(codes.codes.ravel().tolist()))} '
           f'codes; wrote {out} ({time.time() - start:.1f} s)')
+    return dict(out=out, num_images=len(samples))
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ Examples (Shapes-VL, after ``bash tools/demo.sh``)::
         data/shapes_vl/images/test/000000.png
     # answers to questions about one image
     python tools/demo/vl_demo.py vqa \\
-        configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py VQA_CKPT \\
+        configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py VQA_CKPT \\
         data/shapes_vl/images/test/000000.png \\
         "how many objects are there?" "what color is the circle?"
 

@@ -7,6 +7,9 @@ model = dict(
     data_preprocessor=dict(
         type='VLDataPreprocessor',
         tokenizer={{_base_.model.data_preprocessor.tokenizer}},
+        # the pixel statistics the model was pre-trained with
+        mean={{_base_.model.data_preprocessor.mean}},
+        std={{_base_.model.data_preprocessor.std}},
         max_length=30,
         text_fields=dict(question='question', gt_answer='answer')),
     vision_backbone={{_base_.model.vision_backbone}},

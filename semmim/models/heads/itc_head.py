@@ -175,7 +175,11 @@ class ITCHead(BaseModule):
                 soft_cross_entropy(sim_t2i, tgt_t2i)) / 2
         with torch.no_grad():
             # does the image's top match (batch + queue) hit a positive?
-            hits = tgt_i2t.gather(1, sim_i2t.argmax(1, keepdim=True)) > 0
+            # (the hard targets: momentum-distilled ones are never 0)
+            hard_i2t, _ = self.get_ground_truth(
+                image_feat_m, text_feat_m, image_feat_all, text_feat_all,
+                0.0, idx)
+            hits = hard_i2t.gather(1, sim_i2t.argmax(1, keepdim=True)) > 0
             if idx is None:
                 hits = sim_i2t.argmax(1) == torch.arange(
                     sim_i2t.shape[0], device=sim_i2t.device)

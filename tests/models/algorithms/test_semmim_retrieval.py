@@ -137,3 +137,35 @@ def test_distributed_scores_equal_single_process(tmp_path):
         out = torch.load(tmp_path / f'{rank}.pth')
         torch.testing.assert_close(out['i2t'], i2t)
         torch.testing.assert_close(out['t2i'], t2i)
+
+
+def test_pretraining_checkpoint_loads_with_key_report(tmp_path, capsys):
+    """A 32 px pre-training checkpoint into a 48 px retrieval model: the
+    position embedding is interpolated (bicubic, [CLS] kept), the
+    pre-training-only heads are reported as unexpected keys by name, a key
+    the checkpoint lacks as missing."""
+    from mmengine.runner import load_checkpoint
+    from mmpretrain.models.utils import resize_pos_embed
+    torch.manual_seed(0)
+    pre = MODELS.build(tiny_semmim_cfg())
+    pre.init_weights()
+    state = pre.state_dict()
+    state.pop('itm_head.fc.bias')
+    path = tmp_path / 'pretrain.pth'
+    torch.save(dict(state_dict=state), path)
+
+    vb = dict(tiny_semmim_cfg()['vision_backbone'], img_size=48)
+    model = build(vision_backbone=vb)
+    load_checkpoint(model, str(path), strict=False, logger=None)
+    out = capsys.readouterr().out
+    assert 'missing keys in source state_dict: itm_head.fc.bias' in out
+    unexpected = out.split('unexpected key in source state_dict:')[1]
+    for key in ('mlm_head.', 'plm_head.', 'mim_head.'):
+        assert key in unexpected
+    for key in ('vision_backbone.pos_embed', 'text_encoder.', 'itc_head.'):
+        assert key not in unexpected
+    expected = resize_pos_embed(pre.vision_backbone.pos_embed, (4, 4),
+                                (6, 6), 'bicubic', 1)
+    torch.testing.assert_close(model.vision_backbone.pos_embed, expected)
+    torch.testing.assert_close(model.itm_head.fc.weight,
+                               pre.itm_head.fc.weight)

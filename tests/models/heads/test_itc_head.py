@@ -79,3 +79,19 @@ def test_temperature_clamp():
         head.temp.fill_(5.)
     head.clamp_temperature()
     assert head.temp.item() == 0.5
+
+
+@pytest.mark.parametrize('use_image_ids', [False, True])
+def test_accuracy_counts_hard_positives_even_with_distillation(
+        use_image_ids):
+    # distilled targets are positive everywhere; the accuracy must still
+    # count only the image's own caption(s)
+    head = ITCHead(embed_dims=8, proj_dims=8, queue_size=0, alpha=0.4,
+                   use_image_ids=use_image_ids)
+    idx = torch.arange(4) if use_image_ids else None
+    f = feats(4)
+    right = head.loss(f, f, f, f, idx=idx)['acc_itc']
+    # texts rolled by one: every image's best text belongs to another image
+    wrong = head.loss(f, f.roll(1, 0), f, f.roll(1, 0), idx=idx)['acc_itc']
+    assert float(right) == 100.0
+    assert float(wrong) == 0.0

@@ -2,9 +2,9 @@
 # Shapes-VL pre-training checkpoint (tools/demo.sh), then answered by beam
 # search on the test split:
 #   python tools/train.py \
-#       configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py
-#   python tools/test.py configs/vqa/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl.py \
-#       work_dirs/semmim-vqa_vit-t-p8_1xb64-2e_shapes-vl/epoch_2.pth
+#       configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py
+#   python tools/test.py configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py \
+#       work_dirs/semmim-vqa_vit-t-p8_1xb64_shapes-vl/iter_500.pth
 # The test prints the official accuracy per answer type next to the
 # most-frequent-answer and per-question-type-prior baselines.
 # Answer-list ranking instead of generation:
@@ -21,7 +21,9 @@ load_from = 'work_dirs/demo/pretrain/last.pth'
 model = dict(
     answer_list='data/shapes_vl/annotations/answer_list.json', rank_k=16)
 
-max_epochs = 2
+# 500 steps of 64 questions (1.6 passes over the 20K training questions,
+# about 0.7 s a step on 1 core): with the test, about 7 minutes
+max_iters = 500
 # The demo model was pre-trained for minutes: everything, the ViT included,
 # fine-tunes at a high rate.
 optim_wrapper = dict(
@@ -32,11 +34,11 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=1.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,
-         end=30),
-    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=0,
-         end=max_epochs, convert_to_iter_based=True),
+         end=20),
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=False, begin=0,
+         end=max_iters),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 # validation costs a beam search over 2,500 questions: test once at the end
 val_dataloader = None
 val_evaluator = None
@@ -44,4 +46,5 @@ val_cfg = None
 custom_hooks = [dict(type='BadSampleLoggerHook')]
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=1, max_keep_ckpts=1))
+    checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)

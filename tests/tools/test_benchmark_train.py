@@ -1,0 +1,48 @@
+"""The training benchmark runs on a tiny config and reports what it says."""
+import importlib.util
+import os.path as osp
+
+import pytest
+
+from tests.conftest import REPO, tiny_train_config
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_train', osp.join(REPO, 'tools', 'analysis_tools',
+                                    'benchmark_train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.timeout(600)
+def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
+    config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
+    no_mim = tmp_path / 'tiny_mim-none.py'
+    no_mim.write_text(
+        f"_base_ = [{config!r}]\n"
+        "model = dict(encoding_head=None, cls_head=None, mim_head=None,\n"
+        "             mask_generator=None)\n")
+    bench = load_benchmark()
+    report = bench.main([config, '--compare', str(no_mim), '--batch-size',
+                         '2', '--iters', '1', '--warmup', '1', '--data',
+                         'both'])
+    out = capsys.readouterr().out
+    assert report['peak'] > 0
+    a, b = report['synthetic']
+    assert a['flops'] > b['flops'] > 0  # MIM adds work
+    assert report['flop_ratio'] == pytest.approx(a['flops'] / b['flops'])
+    assert [r['config'] for r in report['real']] == [config, str(no_mim)]
+    for line in ('samples/s', 'GFLOP/iter', 'of the measured matmul peak',
+                 'outside the model math', 'A/B: time'):
+        assert line in out
+
+
+def test_drop_pretrained_removes_only_pretrained_init():
+    bench = load_benchmark()
+    cfg = dict(a=dict(init_cfg=dict(type='Pretrained', checkpoint='x')),
+               b=[dict(init_cfg=dict(type='Normal', std=0.02))])
+    out = bench.drop_pretrained(cfg)
+    assert 'init_cfg' not in out['a']
+    assert out['b'][0]['init_cfg']['type'] == 'Normal'

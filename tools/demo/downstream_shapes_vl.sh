@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Fine-tune the demo's pre-trained model (tools/demo.sh) on Shapes-VL for
+# retrieval, captioning and VQA, and evaluate each on the test split with
+# tools/test.py, which prints every metric next to its trivial baseline
+# (random ranking; the most frequent training caption for every image; the
+# most frequent training answer). Each task is timed (train + test).
+#
+#   bash tools/demo/downstream_shapes_vl.sh [TASK ...]    # default: all three
+#
+# Environment: CKPT (default work_dirs/demo/pretrain/last.pth), WORK
+# (default work_dirs/demo/downstream), PYTHON (default python).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+CKPT=${CKPT:-work_dirs/demo/pretrain/last.pth}
+WORK=${WORK:-work_dirs/demo/downstream}
+PYTHON=${PYTHON:-python}
+TASKS=("$@")
+[ ${#TASKS[@]} -eq 0 ] && TASKS=(retrieval caption vqa)
+
+if [ ! -f "$CKPT" ]; then
+    echo "no pre-training checkpoint at $CKPT: run bash tools/demo.sh first" >&2
+    exit 1
+fi
+
+declare -A CONFIG=(
+    [retrieval]=configs/retrieval/semmim-retrieval_small_1xb64_shapes-vl.py
+    [caption]=configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py
+    [vqa]=configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py
+)
+
+for task in "${TASKS[@]}"; do
+    config=${CONFIG[$task]:-}
+    if [ -z "$config" ]; then
+        echo "unknown task $task (retrieval, caption or vqa)" >&2
+        exit 1
+    fi
+    dir="$WORK/$task"
+    echo
+    echo "==> $task: fine-tune $config from $CKPT"
+    start=$(date +%s)
+    "$PYTHON" tools/train.py "$config" --work-dir "$dir" \
+        --cfg-options load_from="$CKPT" > "$dir.train.log" 2>&1 || {
+        echo "training failed, see $dir.train.log" >&2; exit 1; }
+    trained=$(date +%s)
+    ckpt=$(cat "$dir/last_checkpoint")
+    echo "    trained in $(( trained - start )) s ($dir.train.log)"
+    "$PYTHON" tools/test.py "$config" "$ckpt" --work-dir "$dir" \
+        > "$dir.test.log" 2>&1 || {
+        echo "testing failed, see $dir.test.log" >&2; exit 1; }
+    end=$(date +%s)
+    echo "    tested in $(( end - trained )) s; $task total $(( end - start )) s"
+    # the comparison table printed by tools/test.py
+    sed -n '/^Retrieval on\|^caption metrics\|^VQA accuracy/,$p' \
+        "$dir.test.log"
+done
