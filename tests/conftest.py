@@ -16,6 +16,15 @@ def _semmim_registered():
     register_all_modules()
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _semmim_scope_module(_semmim_registered):
+    # module-scoped fixtures (which build models) run before any
+    # function-scoped one: give them the semmim scope too
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('semmim'):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _semmim_scope(_semmim_registered):
     # a Runner built by one test may leave another scope current (MMEngine's

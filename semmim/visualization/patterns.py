@@ -127,7 +127,7 @@ def draw_pattern_clusters(originals: Sequence[np.ndarray],
         ax.set_axis_off()
         note = (code_notes or {}).get(int(code), '')
         fig.text((x + 1) / width, 1 - (y - TITLE_PX + 3) / height,
-                 f'code {code}: {counts[code]} patches '
+                 f'code {code}: {counts[code]} '
                  f'({100 * counts[code] / total:.1f}%)',
                  fontsize=8.5, va='top', ha='left', weight='bold')
         if note:

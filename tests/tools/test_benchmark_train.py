@@ -3,6 +3,7 @@ import importlib.util
 import os.path as osp
 
 import pytest
+import torch
 
 from tests.conftest import REPO, tiny_train_config
 
@@ -30,6 +31,8 @@ def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
                          'both'])
     out = capsys.readouterr().out
     assert report['peak'] > 0
+    if not torch.cuda.is_available():
+        assert report['bf16_peak'] > 0 and 'bf16 matmul peak' in out
     a, b = report['synthetic']
     assert a['flops'] > b['flops'] > 0  # MIM adds work
     assert report['flop_ratio'] == pytest.approx(a['flops'] / b['flops'])

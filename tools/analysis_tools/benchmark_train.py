@@ -156,9 +156,14 @@ def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
     if data_times:
         parts = f'data {statistics.median(data_times):.3f}s, ' + parts
     lines.append(f'  breakdown: {parts}')
-    outside = total - med['forward'] - med['backward'] - med['optimizer']
+    # per iteration, then the median (medians of parts do not add up)
+    outside = statistics.median(
+        (t['total'] + (data_times[i] if data_times else 0.0) - t['forward']
+         - t['backward'] - t['optimizer']) /
+        (t['total'] + (data_times[i] if data_times else 0.0))
+        for i, t in enumerate(times))
     lines.append(f'  outside the model math (data, preprocessing, momentum, '
-                 f'Python): {100 * outside / total:.1f}%')
+                 f'Python): {100 * outside:.1f}%')
     if flops:
         lines.append(f'  {flops / 1e9:10.1f} GFLOP/iter   achieved '
                      f'{flops / med["total"] / 1e9:7.1f} GFLOP/s = '
@@ -195,6 +200,14 @@ def main(argv=None) -> dict:
     peak = matmul_peak()
     print(f'fp32 matmul peak measured now: {peak / 1e9:.1f} GFLOP/s')
     report = dict(peak=peak, synthetic=[], real=[])
+    if not torch.cuda.is_available():
+        # AMP on a CPU pays only where bf16 matmuls beat fp32 (AMX); say so
+        bf16 = matmul_peak(torch.bfloat16, repeat=3)
+        report['bf16_peak'] = bf16
+        verdict = ('use fp32 here (--amp is for GPUs)' if bf16 < peak else
+                   'bf16 autocast may pay here')
+        print(f'bf16 matmul peak measured now: {bf16 / 1e9:.1f} GFLOP/s '
+              f'({bf16 / peak:.2f}x fp32): {verdict}')
     if args.data in ('synthetic', 'both'):
         batches = [synthetic_batch(cfg, b.batch_size) for _, cfg, b in
                    benches]
