@@ -9,7 +9,8 @@ same tokens.
 Examples:
     python tools/analysis_tools/benchmark_caption.py \
         configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py \
-        --checkpoint work_dirs/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl/iter_160.pth
+        --checkpoint \
+        work_dirs/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl/iter_160.pth
     # random weights, random images, the COCO model at 384 px
     python tools/analysis_tools/benchmark_caption.py \
         configs/caption/semmim-caption_vit-b16_8xb64-ce-5e_coco.py \

@@ -26,7 +26,8 @@ Examples:
     # the Shapes-VL model on its test split
     python tools/analysis_tools/benchmark_retrieval.py \
         configs/retrieval/semmim-retrieval_small_1xb64_shapes-vl.py \
-        --checkpoint work_dirs/semmim-retrieval_small_1xb64_shapes-vl/iter_200.pth \
+        --checkpoint \
+        work_dirs/semmim-retrieval_small_1xb64_shapes-vl/iter_200.pth \
         --test-split --images 500 --texts 2500
 """
 import argparse
@@ -139,13 +140,13 @@ def main():
           f'top-{k} re-ranked, rerank_batch {model.rerank_batch}')
 
     rate, tokens, length = itm_throughput(model, args.pairs, args.device)
-    I, T = args.images, args.texts
-    two_stage = k * (I + T)
-    exhaustive = 2 * I * T
+    n_img, n_txt = args.images, args.texts
+    two_stage = k * (n_img + n_txt)
+    exhaustive = 2 * n_img * n_txt
     print(f'ITM scoring: {rate:.1f} pairs/s ({args.pairs} pairs of '
           f'{tokens} image tokens x {length} text tokens)')
     print(f'  re-ranking: {k / rate * 1000:.1f} ms per query')
-    print(f'  {I} images / {T} captions: {two_stage:,} fused pairs, '
+    print(f'  {n_img} images / {n_txt} captions: {two_stage:,} fused pairs, '
           f'{two_stage / rate / 3600:.1f} h; ITM on all pairs both ways: '
           f'{exhaustive:,} pairs, {exhaustive / rate / 3600:.1f} h '
           f'({exhaustive / two_stage:.0f}x)')

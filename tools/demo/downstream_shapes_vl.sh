@@ -50,7 +50,7 @@ for task in "${TASKS[@]}"; do
         echo "testing failed, see $dir.test.log" >&2; exit 1; }
     end=$(date +%s)
     echo "    tested in $(( end - trained )) s; $task total $(( end - start )) s"
-    # the comparison table printed by tools/test.py
-    sed -n '/^Retrieval on\|^caption metrics\|^VQA accuracy/,$p' \
-        "$dir.test.log"
+    # the comparison table tools/test.py prints last
+    awk '/^(Retrieval on|Captioning on|VQA accuracy)/ {buf = ""; on = 1}
+         on {buf = buf $0 "\n"} END {printf "%s", buf}' "$dir.test.log"
 done

@@ -101,7 +101,8 @@ class SemMIMCaption(BaseVLModel):
             if part is not None:
                 part.requires_grad_(False)
 
-        self.generation_cfg = dict(DEFAULT_GENERATION, **(generation_cfg or {}))
+        self.generation_cfg = dict(DEFAULT_GENERATION,
+                                   **(generation_cfg or {}))
         for key in ('min_length', 'max_length', 'num_beams'):
             if int(self.generation_cfg[key]) < (0 if key == 'min_length'
                                                 else 1):
@@ -221,7 +222,8 @@ class SemMIMCaption(BaseVLModel):
     # ------------------------------------------------------------------
     # training
     # ------------------------------------------------------------------
-    def loss(self, inputs: dict, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(self, inputs: dict,
+             data_samples: List) -> Dict[str, torch.Tensor]:
         context = self.encode_image(inputs['images'])
         if self.scst:
             return self.scst_loss(context, data_samples)
