@@ -6,7 +6,6 @@ import pytest
 from semmim.registry import DATASETS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SHAPES = osp.join(ROOT, 'data', 'shapes_vl')
 
 
 def write(tmp_path, name, content):
@@ -101,15 +100,16 @@ def test_one_line_errors(tmp_path):
                     [dict(image='a', caption=['x', 'y'], image_id=1)]))
 
 
-@pytest.mark.skipif(not osp.isdir(SHAPES), reason='Shapes-VL not generated')
-def test_shapes_vl_test_split_matches_its_ground_truth():
+def test_shapes_vl_test_split_matches_its_ground_truth(tiny_shapes):
+    # a freshly generated tiny Shapes-VL, so that this runs everywhere
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(
         ROOT, 'configs/_base_/datasets/shapes_vl_caption.py'))
     ds_cfg = cfg.test_dataloader.dataset
-    ds_cfg.data_root = SHAPES
+    ds_cfg.data_root = tiny_shapes
     ds = DATASETS.build(ds_cfg)
-    with open(osp.join(SHAPES, 'annotations', 'caption_test_gt.json')) as f:
+    with open(osp.join(tiny_shapes, 'annotations',
+                       'caption_test_gt.json')) as f:
         gt = json.load(f)
     assert sorted(ds.get_data_info(i)['image_id'] for i in range(len(ds))) \
         == sorted(img['id'] for img in gt['images'])
