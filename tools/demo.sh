@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The semmim demo on a laptop CPU: generate Shapes-VL, pre-train SemMIM on it
-# (about 11 minutes on 2 cores), evaluate zero-shot retrieval against chance,
+# (about 9 minutes on 2 cores), evaluate zero-shot retrieval against chance,
 # and draw what the model learned.
 #
 #   bash tools/demo.sh
