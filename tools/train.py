@@ -30,7 +30,8 @@ def parse_args():
         'latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true',
-        help='mixed precision (AmpOptimWrapper; needs a GPU)')
+        help='mixed precision: AmpOptimWrapper on a GPU, bf16 autocast on a '
+        'CPU whose bf16 matmuls beat fp32 (AMX)')
     parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate during training')
@@ -57,12 +58,23 @@ def merge_args(cfg, args):
         cfg.merge_from_dict(args.cfg_options)
     if args.amp:
         import torch
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a GPU: MMEngine\'s AmpOptimWrapper '
-                             'does not run on CPU (and bf16 is slower than '
-                             'fp32 on CPUs without AMX)')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:
+            # MMEngine's AmpOptimWrapper needs an accelerator; bf16 autocast
+            # runs on a CPU and pays where its matmuls beat fp32 (AMX)
+            from semmim.engine.optimizers import cpu_bf16_speedup
+            speedup = cpu_bf16_speedup()
+            if speedup < 1.2:
+                raise SystemExit(
+                    f'--amp: bf16 matmuls run at {speedup:.2f}x fp32 on this '
+                    'CPU (no AMX), so mixed precision would be slower; train '
+                    'in fp32 (drop --amp)')
+            print(f'--amp on CPU: bf16 matmuls run at {speedup:.1f}x fp32 '
+                  'here; training with bf16 autocast (AutocastOptimWrapper)')
+            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+            cfg.optim_wrapper.pop('loss_scale', None)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

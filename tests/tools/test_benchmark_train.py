@@ -37,9 +37,27 @@ def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
     assert a['flops'] > b['flops'] > 0  # MIM adds work
     assert report['flop_ratio'] == pytest.approx(a['flops'] / b['flops'])
     assert [r['config'] for r in report['real']] == [config, str(no_mim)]
-    for line in ('samples/s', 'GFLOP/iter', 'of the measured matmul peak',
+    for line in ('samples/s', 'GFLOP/iter', 'of the measured fp32 matmul peak',
                  'outside the model math', 'A/B: time'):
         assert line in out
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU autocast path')
+def test_amp_reports_against_the_bf16_peak(tiny_shapes, tmp_path, capsys):
+    config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
+    bench = load_benchmark()
+    report = bench.main([config, '--batch-size', '2', '--iters', '1',
+                         '--warmup', '1', '--amp-vs-fp32'])
+    out = capsys.readouterr().out
+    assert 'of the measured bf16 matmul peak' in out
+    assert 'of the fp32 matmul peak)' in out
+    assert 'of the measured fp32 matmul peak' in out
+    fp32, bf16 = report['synthetic']
+    assert bf16['config'] == config + ' [bf16 autocast]'
+    # autocast changes the precision, not the work
+    assert bf16['flops'] == fp32['flops'] > 0
+    assert report['flop_ratio'] == 1.0
 
 
 def test_drop_pretrained_removes_only_pretrained_init():

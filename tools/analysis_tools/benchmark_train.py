@@ -16,6 +16,8 @@ Examples:
         --compare configs/semmim/ablations/pretrain_4m_mim-none.py
     python tools/analysis_tools/benchmark_train.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py --data both
+    python tools/analysis_tools/benchmark_train.py \\
+        configs/semmim/pretrain_4m.py --batch-size 2 --amp-vs-fp32
 """
 import argparse
 import copy
@@ -31,25 +33,13 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import semmim  # noqa: F401
+from semmim.engine.optimizers import matmul_peak
 from semmim.registry import DATASETS, MODELS
 from semmim.utils import register_all_modules
 
 WORDS = ('a large small red green blue yellow purple orange circle square '
          'triangle star cross diamond left right of the above below top '
          'bottom center image with two three shapes and is in').split()
-
-
-def matmul_peak(dtype=torch.float32, n: int = 2048, repeat: int = 6) -> float:
-    """Best FLOP/s of an ``n x n`` matrix multiply on this machine now."""
-    a = torch.randn(n, n, dtype=dtype)
-    b = torch.randn(n, n, dtype=dtype)
-    a @ b
-    best = 0.0
-    for _ in range(repeat):
-        t = time.perf_counter()
-        a @ b
-        best = max(best, 2 * n**3 / (time.perf_counter() - t))
-    return best
 
 
 def synthetic_batch(cfg: Config, batch_size: int, seed: int = 0) -> dict:
@@ -83,15 +73,19 @@ def drop_pretrained(cfg):
 class Bench:
     """One model + optimizer, stepped on demand with timings."""
 
-    def __init__(self, cfg: Config, batch_size: int):
+    def __init__(self, cfg: Config, batch_size: int, amp: bool = False):
         self.cfg = cfg
+        self.amp = amp
         self.model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
         self.model.init_weights()
         self.model.train()
         for ema in getattr(self.model, 'momentum_modules', dict)().values():
             ema.total_steps = 10**6
-        self.optim = build_optim_wrapper(self.model,
-                                         copy.deepcopy(cfg.optim_wrapper))
+        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+        if amp:  # bf16 autocast, CPU or GPU (what tools/train.py --amp does)
+            optim_cfg.type = 'AutocastOptimWrapper'
+            optim_cfg.pop('loss_scale', None)
+        self.optim = build_optim_wrapper(self.model, optim_cfg)
         self.batch_size = batch_size
         self.flops: Optional[float] = None
 
@@ -99,7 +93,8 @@ class Bench:
         t0 = time.perf_counter()
         data = self.model.data_preprocessor(batch, True)
         t1 = time.perf_counter()
-        losses = self.model(**data, mode='loss')
+        with self.optim.optim_context(self.model):
+            losses = self.model(**data, mode='loss')
         loss = sum(v for k, v in losses.items() if 'loss' in k)
         t2 = time.perf_counter()
         loss.backward()
@@ -144,7 +139,8 @@ def real_batches(cfg: Config, batch_size: int):
 
 
 def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
-              flops: float, peak: float, data_times: List[float] = ()):
+              flops: float, peak: float, data_times: List[float] = (),
+              peak_name: str = 'fp32', fp32_peak: Optional[float] = None):
     med = {k: statistics.median(t[k] for t in times) for k in times[0]}
     total = med['total'] + (statistics.median(data_times)
                             if data_times else 0.0)
@@ -168,7 +164,10 @@ def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
         lines.append(f'  {flops / 1e9:10.1f} GFLOP/iter   achieved '
                      f'{flops / med["total"] / 1e9:7.1f} GFLOP/s = '
                      f'{100 * flops / med["total"] / peak:.1f}% of the '
-                     f'measured matmul peak')
+                     f'measured {peak_name} matmul peak')
+        if fp32_peak and peak_name != 'fp32':
+            lines.append(f'  ({100 * flops / med["total"] / fp32_peak:.1f}% '
+                         f'of the fp32 matmul peak)')
     return '\n'.join(lines), med['total']
 
 
@@ -182,32 +181,51 @@ def main(argv=None) -> dict:
     parser.add_argument('--data', choices=['synthetic', 'real', 'both'],
                         default='synthetic')
     parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument(
+        '--amp', action='store_true',
+        help='bf16 autocast (AutocastOptimWrapper, as tools/train.py --amp '
+        'on a CPU with AMX); the fraction is then of the bf16 peak')
+    parser.add_argument(
+        '--amp-vs-fp32', action='store_true',
+        help='time CONFIG in fp32 and with --amp, interleaved (instead of '
+        '--compare)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
 
-    configs = [args.config] + ([args.compare] if args.compare else [])
+    if args.amp_vs_fp32:
+        runs = [(args.config, False), (args.config, True)]
+    else:
+        runs = [(args.config, args.amp)] + (
+            [(args.compare, args.amp)] if args.compare else [])
     benches = []
-    for path in configs:
+    for path, amp in runs:
         cfg = Config.fromfile(path)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         bs = args.batch_size or cfg.train_dataloader.batch_size
-        benches.append((path, cfg, Bench(cfg, bs)))
+        benches.append((path + (' [bf16 autocast]' if amp else ''), cfg,
+                        Bench(cfg, bs, amp=amp)))
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
     peak = matmul_peak()
     print(f'fp32 matmul peak measured now: {peak / 1e9:.1f} GFLOP/s')
     report = dict(peak=peak, synthetic=[], real=[])
+    refs = {False: dict(peak=peak), True: dict(peak=peak)}
     if not torch.cuda.is_available():
         # AMP on a CPU pays only where bf16 matmuls beat fp32 (AMX); say so
         bf16 = matmul_peak(torch.bfloat16, repeat=3)
         report['bf16_peak'] = bf16
-        verdict = ('use fp32 here (--amp is for GPUs)' if bf16 < peak else
-                   'bf16 autocast may pay here')
+        verdict = ('use fp32 here (bf16 is emulated on this CPU)'
+                   if bf16 < 1.2 * peak else
+                   'bf16 autocast pays here (--amp)')
         print(f'bf16 matmul peak measured now: {bf16 / 1e9:.1f} GFLOP/s '
               f'({bf16 / peak:.2f}x fp32): {verdict}')
+        refs[True] = dict(peak=bf16, peak_name='bf16', fp32_peak=peak)
+    elif args.amp or args.amp_vs_fp32:
+        print('--amp on a GPU: fractions are of the fp32 peak measured on '
+              'the CPU; use a GPU profiler for GPU peaks')
     if args.data in ('synthetic', 'both'):
         batches = [synthetic_batch(cfg, b.batch_size) for _, cfg, b in
                    benches]
@@ -223,7 +241,7 @@ def main(argv=None) -> dict:
         for (path, _, b), tt in zip(benches, times):
             text, total = summarise(f'{path} (synthetic batches of '
                                     f'{b.batch_size})', tt, b.batch_size,
-                                    b.flops, peak)
+                                    b.flops, data_times=(), **refs[b.amp])
             print(text)
             results.append((total, b.flops))
             report['synthetic'].append(dict(config=path, s_per_iter=total,
@@ -251,7 +269,8 @@ def main(argv=None) -> dict:
                     data_times.append(dt)
             text, total = summarise(f'{path} (real dataloader, batch '
                                     f'{b.batch_size})', tt, b.batch_size,
-                                    b.flops, peak, data_times)
+                                    b.flops, data_times=data_times,
+                                    **refs[b.amp])
             print(text)
             report['real'].append(dict(config=path, s_per_iter=total))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -211,8 +211,9 @@ class ITCHead(BaseModule):
         ptr = int(self.queue_ptr)
         slots = (ptr + torch.arange(n, device=self.queue_ptr.device)) % \
             self.queue_size
-        self.image_queue[slots] = image_feats[-n:]
-        self.text_queue[slots] = text_feats[-n:]
+        # under autocast the features are bf16/fp16; the queues stay fp32
+        self.image_queue[slots] = image_feats[-n:].to(self.image_queue.dtype)
+        self.text_queue[slots] = text_feats[-n:].to(self.text_queue.dtype)
         if idx is not None:
             self.idx_queue[slots] = all_gather_no_grad(idx)[-n:]
         self.queue_ptr.fill_((ptr + n) % self.queue_size)
