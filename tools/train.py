@@ -33,6 +33,9 @@ def parse_args():
         help='mixed precision: AmpOptimWrapper on a GPU, bf16 autocast on a '
         'CPU whose bf16 matmuls beat fp32 (AMX)')
     parser.add_argument(
+        '--compile', action='store_true',
+        help='torch.compile the transformer blocks (CompileBlocksHook)')
+    parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate during training')
     parser.add_argument(
@@ -75,6 +78,11 @@ def merge_args(cfg, args):
                   'here; training with bf16 autocast (AutocastOptimWrapper)')
             cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.pop('loss_scale', None)
+    if getattr(args, 'compile', False):
+        hooks = list(cfg.get('custom_hooks', []))
+        if not any(h.get('type') == 'CompileBlocksHook' for h in hooks):
+            hooks.append(dict(type='CompileBlocksHook'))
+        cfg.custom_hooks = hooks
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

@@ -31,6 +31,10 @@ def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
                          'both'])
     out = capsys.readouterr().out
     assert report['peak'] > 0
+    # measured before the first step and after each round: the best counts
+    assert len(report['peak_samples']) == 1 + 2 + 2
+    assert report['peak'] == max(report['peak_samples'])
+    assert 'measurements during the run' in out
     if not torch.cuda.is_available():
         assert report['bf16_peak'] > 0 and 'bf16 matmul peak' in out
     a, b = report['synthetic']
@@ -48,7 +52,7 @@ def test_amp_reports_against_the_bf16_peak(tiny_shapes, tmp_path, capsys):
     config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
     bench = load_benchmark()
     report = bench.main([config, '--batch-size', '2', '--iters', '1',
-                         '--warmup', '1', '--amp-vs-fp32'])
+                         '--warmup', '1', '--ab', 'amp'])
     out = capsys.readouterr().out
     assert 'of the measured bf16 matmul peak' in out
     assert 'of the fp32 matmul peak)' in out

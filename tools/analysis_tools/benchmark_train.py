@@ -17,7 +17,7 @@ Examples:
     python tools/analysis_tools/benchmark_train.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py --data both
     python tools/analysis_tools/benchmark_train.py \\
-        configs/semmim/pretrain_4m.py --batch-size 2 --amp-vs-fp32
+        configs/semmim/pretrain_4m.py --batch-size 2 --ab amp
 """
 import argparse
 import copy
@@ -73,7 +73,8 @@ def drop_pretrained(cfg):
 class Bench:
     """One model + optimizer, stepped on demand with timings."""
 
-    def __init__(self, cfg: Config, batch_size: int, amp: bool = False):
+    def __init__(self, cfg: Config, batch_size: int, amp: bool = False,
+                 compile: bool = False):
         self.cfg = cfg
         self.amp = amp
         self.model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
@@ -88,6 +89,11 @@ class Bench:
         self.optim = build_optim_wrapper(self.model, optim_cfg)
         self.batch_size = batch_size
         self.flops: Optional[float] = None
+        self.warmup_s = 0.0
+        self.compiled = compile
+        if compile:
+            from semmim.engine.hooks import compile_blocks
+            compile_blocks(self.model)
 
     def step(self, batch: dict) -> Dict[str, float]:
         t0 = time.perf_counter()
@@ -138,6 +144,57 @@ def real_batches(cfg: Config, batch_size: int):
             yield batch
 
 
+class Peaks:
+    """Matmul peaks measured several times during the run (before the
+    first step and between rounds of steps); fractions use the best one.
+
+    A shared machine's peak drifts (we have seen 160 to 260 GFLOP/s in one
+    afternoon); one measurement taken in a slow moment would flatter every
+    fraction, the best of the run does not.
+    """
+
+    def __init__(self, bf16: bool):
+        self.with_bf16 = bf16
+        self.samples = dict(fp32=[], bf16=[])
+
+    def measure(self):
+        self.samples['fp32'].append(matmul_peak(torch.float32))
+        if self.with_bf16:
+            self.samples['bf16'].append(matmul_peak(torch.bfloat16, repeat=3))
+
+    @property
+    def fp32(self) -> float:
+        return max(self.samples['fp32'])
+
+    @property
+    def bf16(self) -> float:
+        return max(self.samples['bf16'])
+
+    def ref(self, amp: bool) -> dict:
+        """``summarise`` arguments for a run in fp32 or bf16 autocast."""
+        if amp and self.with_bf16:
+            return dict(peak=self.bf16, peak_name='bf16', fp32_peak=self.fp32)
+        return dict(peak=self.fp32)
+
+    def summary(self) -> dict:
+        out = dict(peak=self.fp32, peak_samples=list(self.samples['fp32']))
+        if self.with_bf16:
+            out.update(bf16_peak=self.bf16,
+                       bf16_peak_samples=list(self.samples['bf16']))
+        return out
+
+    def describe(self) -> str:
+        lines = []
+        for name, values in self.samples.items():
+            if values:
+                lines.append(
+                    f'{name} matmul peak: best {max(values) / 1e9:.1f} '
+                    f'GFLOP/s of {len(values)} measurements during the run '
+                    f'(lowest {min(values) / 1e9:.1f}); each fraction above '
+                    'is of the best measured before it was printed')
+        return '\n'.join(lines)
+
+
 def summarise(name: str, times: List[Dict[str, float]], batch_size: int,
               flops: float, peak: float, data_times: List[float] = (),
               peak_name: str = 'fp32', fp32_peak: Optional[float] = None):
@@ -186,44 +243,50 @@ def main(argv=None) -> dict:
         help='bf16 autocast (AutocastOptimWrapper, as tools/train.py --amp '
         'on a CPU with AMX); the fraction is then of the bf16 peak')
     parser.add_argument(
-        '--amp-vs-fp32', action='store_true',
-        help='time CONFIG in fp32 and with --amp, interleaved (instead of '
-        '--compare)')
+        '--compile', action='store_true',
+        help='torch.compile the transformer blocks (CompileBlocksHook, as '
+        'tools/train.py --compile); warm-up then includes compilation')
+    parser.add_argument(
+        '--ab', choices=['amp', 'compile'],
+        help='time CONFIG without and with --amp or --compile, interleaved '
+        '(instead of --compare)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
 
-    if args.amp_vs_fp32:
-        runs = [(args.config, False), (args.config, True)]
+    base = dict(amp=args.amp, compile=args.compile)
+    if args.ab:
+        runs = [(args.config, dict(base, **{args.ab: False})),
+                (args.config, dict(base, **{args.ab: True}))]
     else:
-        runs = [(args.config, args.amp)] + (
-            [(args.compare, args.amp)] if args.compare else [])
+        runs = [(args.config, base)] + (
+            [(args.compare, base)] if args.compare else [])
+    amp_or_compile = args.amp or args.ab == 'amp'
     benches = []
-    for path, amp in runs:
+    for path, opts in runs:
         cfg = Config.fromfile(path)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         bs = args.batch_size or cfg.train_dataloader.batch_size
-        benches.append((path + (' [bf16 autocast]' if amp else ''), cfg,
-                        Bench(cfg, bs, amp=amp)))
+        tags = [t for t, on in (('bf16 autocast', opts['amp']),
+                                ('compiled blocks', opts['compile'])) if on]
+        name = path + (f' [{", ".join(tags)}]' if tags else '')
+        benches.append((name, cfg, Bench(cfg, bs, **opts)))
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
-    peak = matmul_peak()
-    print(f'fp32 matmul peak measured now: {peak / 1e9:.1f} GFLOP/s')
-    report = dict(peak=peak, synthetic=[], real=[])
-    refs = {False: dict(peak=peak), True: dict(peak=peak)}
-    if not torch.cuda.is_available():
+    peaks = Peaks(bf16=not torch.cuda.is_available())
+    peaks.measure()
+    print(f'fp32 matmul peak measured now: {peaks.fp32 / 1e9:.1f} GFLOP/s')
+    report = dict(synthetic=[], real=[])
+    if peaks.with_bf16:
         # AMP on a CPU pays only where bf16 matmuls beat fp32 (AMX); say so
-        bf16 = matmul_peak(torch.bfloat16, repeat=3)
-        report['bf16_peak'] = bf16
+        ratio = peaks.bf16 / peaks.fp32
         verdict = ('use fp32 here (bf16 is emulated on this CPU)'
-                   if bf16 < 1.2 * peak else
-                   'bf16 autocast pays here (--amp)')
-        print(f'bf16 matmul peak measured now: {bf16 / 1e9:.1f} GFLOP/s '
-              f'({bf16 / peak:.2f}x fp32): {verdict}')
-        refs[True] = dict(peak=bf16, peak_name='bf16', fp32_peak=peak)
-    elif args.amp or args.amp_vs_fp32:
+                   if ratio < 1.2 else 'bf16 autocast pays here (--amp)')
+        print(f'bf16 matmul peak measured now: {peaks.bf16 / 1e9:.1f} '
+              f'GFLOP/s ({ratio:.2f}x fp32): {verdict}')
+    elif amp_or_compile:
         print('--amp on a GPU: fractions are of the fp32 peak measured on '
               'the CPU; use a GPU profiler for GPU peaks')
     if args.data in ('synthetic', 'both'):
@@ -237,12 +300,17 @@ def main(argv=None) -> dict:
                 t = b.step(batch)  # A B A B ...: drift hits both alike
                 if it >= args.warmup:
                     times[i].append(t)
+                else:
+                    b.warmup_s += t['total']
+            peaks.measure()  # between rounds: the best of the whole run
         results = []
         for (path, _, b), tt in zip(benches, times):
             text, total = summarise(f'{path} (synthetic batches of '
                                     f'{b.batch_size})', tt, b.batch_size,
-                                    b.flops, data_times=(), **refs[b.amp])
+                                    b.flops, data_times=(), **peaks.ref(b.amp))
             print(text)
+            print(f'  warm-up: {args.warmup} iterations in {b.warmup_s:.1f} s'
+                  + (' (with compilation)' if b.compiled else ''))
             results.append((total, b.flops))
             report['synthetic'].append(dict(config=path, s_per_iter=total,
                                             flops=b.flops))
@@ -267,12 +335,15 @@ def main(argv=None) -> dict:
                 if it >= args.warmup:
                     tt.append(step)
                     data_times.append(dt)
+            peaks.measure()
             text, total = summarise(f'{path} (real dataloader, batch '
                                     f'{b.batch_size})', tt, b.batch_size,
                                     b.flops, data_times=data_times,
-                                    **refs[b.amp])
+                                    **peaks.ref(b.amp))
             print(text)
             report['real'].append(dict(config=path, s_per_iter=total))
+    report.update(peaks.summary())
+    print(peaks.describe())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f'peak resident memory of this process: {peak_mb:.0f} MiB')
     return report

@@ -1,5 +1,6 @@
-"""tools/train.py --amp: AmpOptimWrapper on GPUs, bf16 autocast on CPUs
-whose bf16 matmuls are fast, a clear refusal elsewhere."""
+"""tools/train.py --amp and --compile. --amp: AmpOptimWrapper on GPUs,
+bf16 autocast on CPUs whose bf16 matmuls are fast, a clear refusal
+elsewhere; --compile: the CompileBlocksHook, once."""
 import argparse
 import importlib.util
 import os
@@ -56,6 +57,16 @@ def test_gpu_uses_mmengine_amp(monkeypatch):
     out = load_train().merge_args(cfg(), args())
     assert out.optim_wrapper.type == 'AmpOptimWrapper'
     assert out.optim_wrapper.loss_scale == 'dynamic'
+
+
+def test_compile_adds_the_hook_once():
+    c = cfg()
+    c.custom_hooks = [dict(type='RNGStateHook')]
+    out = load_train().merge_args(c, args(amp=False, compile=True))
+    assert [h['type'] for h in out.custom_hooks] == [
+        'RNGStateHook', 'CompileBlocksHook']
+    out = load_train().merge_args(out, args(amp=False, compile=True))
+    assert len(out.custom_hooks) == 2
 
 
 def test_without_amp_nothing_changes():
