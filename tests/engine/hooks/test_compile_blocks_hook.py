@@ -9,17 +9,7 @@ import torch
 import torch._dynamo
 
 from semmim.engine.hooks import CompileBlocksHook, compile_blocks
-from semmim.registry import MODELS
-from tests.conftest import tiny_batch, tiny_semmim_cfg
-
-
-def build():
-    torch.manual_seed(0)
-    model = MODELS.build(tiny_semmim_cfg())
-    model.init_weights()
-    for ema in model.momentum_modules().values():
-        ema.total_steps = 100
-    return model.train()
+from tests.conftest import tiny_batch
 
 
 def loss_and_grads(model, data):
@@ -34,8 +24,8 @@ def loss_and_grads(model, data):
 
 
 @pytest.mark.timeout(600)
-def test_compiled_blocks_match_eager():
-    model = build()
+def test_compiled_blocks_match_eager(tiny_model):
+    model = tiny_model.train()
     data = tiny_batch(model)
     names = list(model.state_dict())
     # a forward updates centres and queues: the reference runs on a copy
@@ -58,8 +48,8 @@ def test_compiled_blocks_match_eager():
                                    msg=n)
 
 
-def test_hook_compiles_the_runner_model(caplog):
-    model = build()
+def test_hook_compiles_the_runner_model(tiny_model, caplog):
+    model = tiny_model
     runner = types.SimpleNamespace(model=model,
                                    logger=logging.getLogger('test'))
     with caplog.at_level(logging.INFO):

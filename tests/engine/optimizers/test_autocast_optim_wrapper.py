@@ -2,10 +2,9 @@
 import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
-from mmpretrain.structures import DataSample
 
 from semmim.registry import MODELS
-from tests.conftest import CAPTIONS, tiny_batch, tiny_semmim_cfg
+from tests.conftest import tiny_batch, tiny_semmim_cfg
 from tests.models.algorithms import (test_semmim_caption,
                                      test_semmim_retrieval, test_semmim_vqa)
 
@@ -62,14 +61,7 @@ def test_pretraining_step_with_queue_and_mlm_distillation():
 
 
 def test_retrieval_finetune_step():
-    model = test_semmim_retrieval.build().train()
-    for ema in model.momentum_modules().values():
-        ema.total_steps = 10
-    samples = [DataSample(text=CAPTIONS[i % 2], image_id=i % 2)
-               for i in range(4)]
-    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
-    data = model.data_preprocessor(dict(inputs=images, data_samples=samples),
-                                   True)
+    model, data = test_semmim_retrieval.finetune_model_and_batch()
     _step(model, data)
     assert model.itc_head.image_queue.dtype == torch.float32
     assert set(model.itc_head.idx_queue[:4].tolist()) == {0, 1}

@@ -89,7 +89,8 @@ def test_itc_only():
                                feats['text_feat'].t())
 
 
-def test_finetune_loss_uses_image_ids():
+def finetune_model_and_batch():
+    """A model in training mode and a batch of 4 pairs of 2 images."""
     model = build().train()
     for ema in model.momentum_modules().values():
         ema.total_steps = 10
@@ -98,6 +99,11 @@ def test_finetune_loss_uses_image_ids():
     images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
     data = model.data_preprocessor(dict(inputs=images, data_samples=samples),
                                    True)
+    return model, data
+
+
+def test_finetune_loss_uses_image_ids():
+    model, data = finetune_model_and_batch()
     losses = model(**data, mode='loss')
     assert set(losses) >= {'loss_itc', 'loss_itm', 'acc_itm'}
     sum(v for k, v in losses.items() if 'loss' in k).backward()
