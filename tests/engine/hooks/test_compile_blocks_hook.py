@@ -2,6 +2,7 @@
 do, keep parameter names, and the hook compiles the runner's model."""
 import copy
 import logging
+import shutil
 import types
 
 import pytest
@@ -24,6 +25,8 @@ def loss_and_grads(model, data):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.skipif(not (shutil.which('c++') or shutil.which('g++')),
+                    reason='TorchInductor needs a C++ compiler on CPU')
 def test_compiled_blocks_match_eager(tiny_model):
     model = tiny_model.train()
     data = tiny_batch(model)
