@@ -98,6 +98,27 @@ def tiny_batch(model, batch_size: int = 4, views: int = 2, img: int = 32,
     return model.data_preprocessor(data, True)
 
 
+def load_tiny_pretraining_checkpoint(model_builder, tmp_path, capsys,
+                                     drop_key: str):
+    """Save a tiny pre-training checkpoint (32 px) without ``drop_key``,
+    load it into ``model_builder(vision_backbone=...)`` at 48 px and return
+    ``(pre-training model, model, MMEngine's key report)``."""
+    from mmengine.runner import load_checkpoint
+
+    from semmim.registry import MODELS
+    torch.manual_seed(0)
+    pre = MODELS.build(tiny_semmim_cfg())
+    pre.init_weights()
+    state = pre.state_dict()
+    state.pop(drop_key)
+    path = tmp_path / 'pretrain.pth'
+    torch.save(dict(state_dict=state), path)
+    vb = dict(tiny_semmim_cfg()['vision_backbone'], img_size=48)
+    model = model_builder(vision_backbone=vb)
+    load_checkpoint(model, str(path), strict=False, logger=None)
+    return pre, model, capsys.readouterr().out
+
+
 @pytest.fixture
 def tiny_model():
     from semmim.registry import MODELS

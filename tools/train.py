@@ -78,7 +78,7 @@ def merge_args(cfg, args):
                   'here; training with bf16 autocast (AutocastOptimWrapper)')
             cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.pop('loss_scale', None)
-    if getattr(args, 'compile', False):
+    if args.compile:
         hooks = list(cfg.get('custom_hooks', []))
         if not any(h.get('type') == 'CompileBlocksHook' for h in hooks):
             hooks.append(dict(type='CompileBlocksHook'))

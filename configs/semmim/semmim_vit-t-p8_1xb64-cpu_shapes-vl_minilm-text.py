@@ -6,14 +6,12 @@
 # them through the adapters (text -> ViT for injection, image -> text
 # width for fusion and decoder). About 1.8x the FLOPs of the demo config.
 #   python tools/train.py configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl_minilm-text.py
-_base_ = './semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = [
+    './semmim_vit-t-p8_1xb64-cpu_shapes-vl.py',
+    '../_base_/models/minilm_text.py',
+]
 
-minilm = dict(
-    hidden_size=384,
-    num_attention_heads=12,
-    intermediate_size=1536,
-    hidden_dropout_prob=0.0,
-    attention_probs_dropout_prob=0.0)
+minilm = {{_base_.minilm}}
 
 model = dict(
     vision_backbone=dict(text_dims=384),

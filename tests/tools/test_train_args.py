@@ -21,7 +21,8 @@ def load_train():
 
 
 def args(**kw):
-    base = dict(cfg_options=None, amp=True, no_validate=False, resume=None)
+    base = dict(cfg_options=None, amp=True, compile=False, no_validate=False,
+                resume=None)
     base.update(kw)
     return argparse.Namespace(**base)
 

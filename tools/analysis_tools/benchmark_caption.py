@@ -23,7 +23,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 import semmim  # noqa: F401  (applies the compat fixes)
-from semmim.registry import MODELS
+from semmim.apis.base import build_model
 from semmim.utils import register_all_modules
 
 
@@ -90,12 +90,7 @@ def main():
         cfg.merge_from_dict(args.cfg_options)
     if args.min_length is not None:
         cfg.model.generation_cfg.min_length = args.min_length
-    model = MODELS.build(cfg.model)
-    if args.checkpoint:
-        from mmengine.runner import load_checkpoint
-        load_checkpoint(model, args.checkpoint, map_location='cpu',
-                        strict=False, logger='current')
-    model = model.to(args.device).eval()
+    model = build_model(cfg, args.checkpoint, args.device)
     contexts = [model.encode_image(x.to(args.device))
                 for x in image_batches(cfg, model, args)]
     num = sum(c.shape[0] for c in contexts)

@@ -37,7 +37,7 @@ import torch
 from mmengine.config import Config, DictAction
 
 import semmim  # noqa: F401  (applies the compat fixes)
-from semmim.registry import MODELS
+from semmim.apis.base import build_model
 from semmim.utils import register_all_modules
 
 
@@ -125,12 +125,7 @@ def main():
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = MODELS.build(cfg.model)
-    if args.checkpoint:
-        from mmengine.runner import load_checkpoint
-        load_checkpoint(model, args.checkpoint, map_location='cpu',
-                        strict=False, logger='current')
-    model = model.to(args.device).eval()
+    model = build_model(cfg, args.checkpoint, args.device)
     if model.itm_head is None or model.topk == 0:
         raise SystemExit(f'{args.config}: model.topk is 0 or there is no '
                          'itm_head: nothing is re-ranked')

@@ -5,7 +5,8 @@ import torch
 from mmpretrain.structures import DataSample
 
 from semmim.registry import MODELS
-from tests.conftest import CAPTIONS, tiny_batch, tiny_semmim_cfg
+from tests.conftest import (CAPTIONS, load_tiny_pretraining_checkpoint,
+                            tiny_batch, tiny_semmim_cfg)
 
 
 def caption_cfg(**kw):
@@ -226,20 +227,10 @@ def test_pretraining_checkpoint_loads_with_key_report(tmp_path, capsys):
     """A pre-training checkpoint (32 px) into a captioner at 48 px: the
     position embedding is interpolated, the other heads are reported as
     unexpected keys and a key the checkpoint lacks as missing."""
-    from mmengine.runner import load_checkpoint
     from mmpretrain.models.utils import resize_pos_embed
-    torch.manual_seed(0)
-    pre = MODELS.build(tiny_semmim_cfg())
-    pre.init_weights()
-    state = pre.state_dict()
-    state.pop('plm_head.decoder.lm.cls.predictions.bias')
-    path = tmp_path / 'pretrain.pth'
-    torch.save(dict(state_dict=state), path)
-
-    vb = dict(tiny_semmim_cfg()['vision_backbone'], img_size=48)
-    model = build(vision_backbone=vb)
-    load_checkpoint(model, str(path), strict=False, logger=None)
-    out = capsys.readouterr().out
+    pre, model, out = load_tiny_pretraining_checkpoint(
+        build, tmp_path, capsys,
+        drop_key='plm_head.decoder.lm.cls.predictions.bias')
     assert 'missing keys in source state_dict: ' \
         'plm_head.decoder.lm.cls.predictions.bias' in out
     unexpected = out.split('unexpected key in source state_dict:')[1]

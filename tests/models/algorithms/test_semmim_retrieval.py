@@ -8,7 +8,8 @@ import torch.multiprocessing as mp
 from mmpretrain.structures import DataSample
 
 from semmim.registry import MODELS
-from tests.conftest import CAPTIONS, tiny_semmim_cfg
+from tests.conftest import (CAPTIONS, load_tiny_pretraining_checkpoint,
+                            tiny_semmim_cfg)
 
 
 def retrieval_cfg(**kw):
@@ -150,20 +151,9 @@ def test_pretraining_checkpoint_loads_with_key_report(tmp_path, capsys):
     position embedding is interpolated (bicubic, [CLS] kept), the
     pre-training-only heads are reported as unexpected keys by name, a key
     the checkpoint lacks as missing."""
-    from mmengine.runner import load_checkpoint
     from mmpretrain.models.utils import resize_pos_embed
-    torch.manual_seed(0)
-    pre = MODELS.build(tiny_semmim_cfg())
-    pre.init_weights()
-    state = pre.state_dict()
-    state.pop('itm_head.fc.bias')
-    path = tmp_path / 'pretrain.pth'
-    torch.save(dict(state_dict=state), path)
-
-    vb = dict(tiny_semmim_cfg()['vision_backbone'], img_size=48)
-    model = build(vision_backbone=vb)
-    load_checkpoint(model, str(path), strict=False, logger=None)
-    out = capsys.readouterr().out
+    pre, model, out = load_tiny_pretraining_checkpoint(
+        build, tmp_path, capsys, drop_key='itm_head.fc.bias')
     assert 'missing keys in source state_dict: itm_head.fc.bias' in out
     unexpected = out.split('unexpected key in source state_dict:')[1]
     for key in ('mlm_head.', 'plm_head.', 'mim_head.'):
