@@ -50,6 +50,10 @@ run "$PYTHON" tools/analysis_tools/vis_masking.py "$CONFIG" "$CKPT" \
 # the number beside the pictures: purity of the codes vs two baselines
 run "$PYTHON" tools/analysis_tools/code_purity.py "$CONFIG" "$CKPT" \
     --split test --num-images 500 --out "$WORK/analysis/code_purity.json"
+# what object-level codes need first: does the model tell the objects'
+# colours and shapes apart at all (ITC and MLM, single-object images)?
+run "$PYTHON" tools/analysis_tools/attribute_probe.py "$CONFIG" "$CKPT" \
+    --split test --out "$WORK/analysis/attribute_probe.json"
 
 echo
 echo "Done. Look at:"
@@ -58,3 +62,4 @@ echo "  $WORK/training_curves.png              the losses and learning rate"
 echo "  $WORK/analysis/pattern_layout.png      each patch coloured by its code"
 echo "  $WORK/analysis/masking.png             where the caption points, and the masks"
 echo "  $WORK/analysis/code_purity.json        purity of the codes (printed above)"
+echo "  $WORK/analysis/attribute_probe.json    colour / shape recognition (printed above)"

@@ -132,6 +132,29 @@ def test_code_purity(pretrained, tiny_shapes, tmp_path, capsys):
         load_tool('code_purity').main(list(pretrained) + ['--images', out])
 
 
+def test_attribute_probe(pretrained, tiny_shapes, tmp_path, capsys):
+    from semmim.visualization.attributes import single_object
+    from semmim.visualization.samples import shapes_vl_samples
+    out = str(tmp_path / 'attributes.json')
+    report = load_tool('attribute_probe').main(
+        common(pretrained, tiny_shapes) + ['--out', out])
+    assert 'single-object images' in capsys.readouterr().out
+    assert set(report['mlm']) == {'shape', 'color', 'shape_majority',
+                                  'color_majority'}
+    scores = report['scores']
+    expected = len(single_object(shapes_vl_samples(tiny_shapes, 'train')))
+    assert scores['num_images'] == expected > 0
+    for key in ('color', 'shape', 'both'):
+        assert 0 <= scores[key] <= 1
+    assert scores['chance_color'] == pytest.approx(
+        1 / len(report['colors']))
+    with open(out) as f:
+        assert json.load(f)['scores'] == scores
+    with pytest.raises(SystemExit, match='no {shape}'):
+        load_tool('attribute_probe').main(
+            common(pretrained, tiny_shapes) + ['--template', 'a {color}'])
+
+
 def write_scalars(run_dir, steps, start=0):
     """MMEngine's scalars.json of a run, written by its own backend."""
     from mmengine.visualization import LocalVisBackend

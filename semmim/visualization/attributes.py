@@ -1,0 +1,189 @@
+"""What a model knows about the objects of an image, at image level.
+
+Patch codes can only be object-level if the model tells the objects'
+attributes apart at all. On Shapes-VL this is measured zero-shot with ITC:
+for every single-object image, the image embedding is compared with the
+embeddings of template captions ``"a {color} {shape}"`` for every colour
+and shape of the vocabulary, and
+
+* colour accuracy: the true colour wins among the captions with the true
+  shape;
+* shape accuracy: the true shape wins among the captions with the true
+  colour;
+* both: the true caption wins among all of them.
+
+Chance is ``1 / #colours``, ``1 / #shapes`` and ``1 / (#colours x
+#shapes)``.
+
+The same question is asked of the fusion encoder through the MLM head:
+``"a {color} [MASK]"`` with the image, arg-max over the shape words (and
+``"a [MASK] {shape}"`` over the colour words). ``majority`` is the share of
+the most frequent prediction: 1.0 means the head says the same word for
+every image, whatever it shows.
+"""
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+DEFAULT_TEMPLATE = 'a {color} {shape}'
+
+
+def shapes_vl_vocab(data_root: str) -> Tuple[List[str], List[str]]:
+    """``(colors, shapes)`` of a generated Shapes-VL (``meta.json``)."""
+    path = osp.join(data_root, 'meta.json')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{path} not found; generate Shapes-VL with '
+            'tools/dataset_converters/generate_shapes_vl.py')
+    with open(path) as f:
+        vocab = json.load(f)['vocab']
+    return list(vocab['colors']), list(vocab['shapes'])
+
+
+def single_object(samples: Sequence[dict]) -> List[dict]:
+    """The samples whose scene holds exactly one object."""
+    return [s for s in samples
+            if s.get('scene') and len(s['scene']['objects']) == 1]
+
+
+def attribute_scores(sim: np.ndarray, color_idx: np.ndarray,
+                     shape_idx: np.ndarray) -> Dict[str, float]:
+    """Accuracies from image-caption similarities.
+
+    Args:
+        sim (np.ndarray): ``(B, C, S)`` similarity of image ``b`` with the
+            caption of colour ``c`` and shape ``s``.
+        color_idx, shape_idx (np.ndarray): ``(B,)`` true colour and shape.
+
+    Returns:
+        dict: ``num_images``, ``color``, ``shape``, ``both`` and their
+        ``chance_*``.
+    """
+    sim = np.asarray(sim)
+    B, C, S = sim.shape
+    rows = np.arange(B)
+    best = sim.reshape(B, -1).argmax(1)
+    return dict(
+        num_images=int(B),
+        color=float((sim[rows, :, shape_idx].argmax(1) == color_idx).mean()),
+        shape=float((sim[rows, color_idx, :].argmax(1) == shape_idx).mean()),
+        both=float(((best // S == color_idx) &
+                    (best % S == shape_idx)).mean()),
+        chance_color=1.0 / C,
+        chance_shape=1.0 / S,
+        chance_both=1.0 / (C * S))
+
+
+@torch.no_grad()
+def attribute_similarities(model, images: torch.Tensor,
+                           colors: Sequence[str], shapes: Sequence[str],
+                           template: str = DEFAULT_TEMPLATE,
+                           batch_size: int = 64) -> np.ndarray:
+    """``(B, C, S)`` ITC cosine similarities of images and template
+    captions (the model's ``extract_feat``: projected, L2-normalised
+    [CLS] embeddings of the online encoders).
+
+    Args:
+        model: A model with ``extract_feat`` returning ``image_feat`` /
+            ``text_feat`` (SemMIM pre-training or retrieval models).
+        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised images.
+        colors, shapes (Sequence[str]): The vocabulary.
+        template (str): With ``{color}`` and ``{shape}`` fields.
+    """
+    captions = [template.format(color=c, shape=s)
+                for c in colors for s in shapes]
+    prep = model.data_preprocessor
+    tokens = prep.tokenize(captions)
+    text = model.extract_feat(dict(
+        text_ids=tokens['ids'].to(prep.device),
+        text_mask=tokens['mask'].to(prep.device)))['text_feat']
+    sims = []
+    for start in range(0, images.shape[0], batch_size):
+        x = images[start:start + batch_size]
+        if x.dtype == torch.uint8:
+            x = prep.normalize(x)
+        image = model.extract_feat(dict(images=x.to(prep.device)))
+        sims.append((image['image_feat'] @ text.t()).float().cpu())
+    sim = torch.cat(sims).numpy()
+    return sim.reshape(images.shape[0], len(colors), len(shapes))
+
+
+def format_scores(scores: Dict[str, float],
+                  mlm: Optional[Dict[str, float]] = None) -> str:
+    rows = [f'{scores["num_images"]} single-object images; ITC: template '
+            'captions, MLM: "a <color> [MASK]" / "a [MASK] <shape>"',
+            f'  {"attribute":<10}{"ITC":>7}{"MLM":>7}{"chance":>8}'
+            f'{"MLM majority":>14}']
+    for key in ('color', 'shape', 'both'):
+        m = f'{mlm[key]:>7.3f}' if mlm and key in mlm else f'{"-":>7}'
+        maj = f'{mlm[key + "_majority"]:>14.3f}' \
+            if mlm and key in mlm else f'{"-":>14}'
+        rows.append(f'  {key:<10}{scores[key]:>7.3f}{m}'
+                    f'{scores["chance_" + key]:>8.3f}{maj}')
+    return '\n'.join(rows)
+
+
+def _word_ids(tokenizer, words: Sequence[str]) -> List[int]:
+    ids = []
+    for word in words:
+        pieces = tokenizer.tokenize(word)
+        if len(pieces) != 1:
+            raise ValueError(f'{word!r} is {len(pieces)} word pieces '
+                             f'({pieces}); the MLM probe needs one')
+        ids.append(tokenizer.convert_tokens_to_ids(pieces[0]))
+    return ids
+
+
+@torch.no_grad()
+def mlm_attribute_scores(model, images: torch.Tensor,
+                         colors: Sequence[str], shapes: Sequence[str],
+                         color_idx: np.ndarray, shape_idx: np.ndarray,
+                         batch_size: int = 64) -> Dict[str, float]:
+    """Shape and colour accuracy of the MLM head on the fused image and
+    ``"a {color} [MASK]"`` / ``"a [MASK] {shape}"``, restricted to the
+    vocabulary's words.
+
+    Args:
+        model (SemMIM): With ``vision_backbone``, ``text_encoder``,
+            ``fusion_encoder`` and ``mlm_head``.
+        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised.
+        colors, shapes (Sequence[str]): The vocabulary (one word piece
+            each).
+        color_idx, shape_idx (np.ndarray): ``(B,)`` the truth.
+
+    Returns:
+        dict: ``shape``, ``color`` (accuracies), ``shape_majority``,
+        ``color_majority`` (share of the most frequent prediction).
+    """
+    prep = model.data_preprocessor
+    tokenizer = prep.tokenizer
+    mask = tokenizer.mask_token
+    queries = dict(
+        shape=([f'a {colors[c]} {mask}' for c in color_idx],
+               _word_ids(tokenizer, shapes), np.asarray(shape_idx)),
+        color=([f'a {mask} {shapes[s]}' for s in shape_idx],
+               _word_ids(tokenizer, colors), np.asarray(color_idx)))
+    out = {}
+    for name, (captions, word_ids, truth) in queries.items():
+        preds = []
+        for start in range(0, images.shape[0], batch_size):
+            x = images[start:start + batch_size]
+            if x.dtype == torch.uint8:
+                x = prep.normalize(x)
+            image = model.vision_backbone(x.to(prep.device))[0]
+            context = model.fusion_encoder.adapt_image(image)
+            tokens = prep.tokenize(captions[start:start + batch_size])
+            ids = tokens['ids'].to(prep.device)
+            text_mask = tokens['mask'].to(prep.device)
+            fused = model.fusion_encoder(
+                model.text_encoder(ids, text_mask), text_mask, context)
+            logits = model.mlm_head(fused[ids == tokenizer.mask_token_id])
+            preds.append(logits[:, word_ids].argmax(-1).cpu())
+        pred = torch.cat(preds).numpy()
+        out[name] = float((pred == truth).mean())
+        out[f'{name}_majority'] = float(
+            np.bincount(pred, minlength=len(word_ids)).max() / len(pred))
+    return out

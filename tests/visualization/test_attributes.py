@@ -1,0 +1,103 @@
+"""Zero-shot attribute accuracies against a naive computation, and the
+similarities against the model's own embeddings."""
+import numpy as np
+import pytest
+import torch
+
+from semmim.visualization.attributes import (attribute_scores,
+                                             mlm_attribute_scores,
+                                             attribute_similarities,
+                                             single_object)
+
+
+def naive_scores(sim, color_idx, shape_idx):
+    B, C, S = sim.shape
+    color = shape = both = 0
+    for b in range(B):
+        c, s = color_idx[b], shape_idx[b]
+        color += max(range(C), key=lambda k: sim[b, k, s]) == c
+        shape += max(range(S), key=lambda k: sim[b, c, k]) == s
+        flat = max(((k, j) for k in range(C) for j in range(S)),
+                   key=lambda kj: sim[b, kj[0], kj[1]])
+        both += flat == (c, s)
+    return color / B, shape / B, both / B
+
+
+def test_attribute_scores_match_naive_loop():
+    rng = np.random.default_rng(0)
+    sim = rng.normal(size=(50, 6, 5))
+    color_idx, shape_idx = rng.integers(0, 6, 50), rng.integers(0, 5, 50)
+    # make colour easy for most images
+    sim[np.arange(40), color_idx[:40], :] += 10
+    scores = attribute_scores(sim, color_idx, shape_idx)
+    color, shape, both = naive_scores(sim, color_idx, shape_idx)
+    assert scores['color'] == pytest.approx(color)
+    assert scores['shape'] == pytest.approx(shape)
+    assert scores['both'] == pytest.approx(both)
+    assert scores['color'] >= 0.8 > scores['shape']
+    assert scores['num_images'] == 50
+    assert scores['chance_color'] == pytest.approx(1 / 6)
+    assert scores['chance_shape'] == pytest.approx(1 / 5)
+    assert scores['chance_both'] == pytest.approx(1 / 30)
+
+
+def test_single_object_filter():
+    samples = [dict(scene=dict(objects=[1])), dict(scene=dict(objects=[])),
+               dict(scene=dict(objects=[1, 2])), dict(scene=None)]
+    assert single_object(samples) == [samples[0]]
+
+
+def test_similarities_are_the_models_itc_cosines(tiny_model):
+    model = tiny_model.eval()
+    images = torch.randn(3, 3, 32, 32)
+    colors, shapes = ['red', 'blue'], ['circle', 'star', 'cross']
+    sim = attribute_similarities(model, images, colors, shapes,
+                                 template='a {color} {shape}', batch_size=2)
+    assert sim.shape == (3, 2, 3)
+    with torch.no_grad():
+        image = model.extract_feat(dict(images=images))['image_feat']
+        tokens = model.data_preprocessor.tokenize(['a blue cross'])
+        text = model.extract_feat(dict(text_ids=tokens['ids'],
+                                       text_mask=tokens['mask']))['text_feat']
+    np.testing.assert_allclose(sim[:, 1, 2], (image @ text.t())[:, 0],
+                               rtol=1e-4, atol=1e-5)
+
+
+class FixedWordHead(torch.nn.Module):
+    """An MLM head that always says the same word."""
+
+    def __init__(self, vocab_size, word_id):
+        super().__init__()
+        self.vocab_size, self.word_id = vocab_size, word_id
+
+    def forward(self, x):
+        logits = torch.zeros(x.shape[0], self.vocab_size)
+        logits[:, self.word_id] = 1.0
+        return logits
+
+
+def test_mlm_scores_follow_the_head(tiny_model):
+    model = tiny_model.eval()
+    tokenizer = model.data_preprocessor.tokenizer
+    colors, shapes = ['red', 'blue'], ['circle', 'star', 'cross']
+    color_idx, shape_idx = np.array([0, 1, 1, 0, 1]), np.array([1, 1, 0, 2,
+                                                                1])
+    images = torch.randn(5, 3, 32, 32)
+    real = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+                                shape_idx, batch_size=2)
+    assert real == mlm_attribute_scores(model, images, colors, shapes,
+                                        color_idx, shape_idx, batch_size=5)
+    for key in ('shape', 'color'):
+        assert 0 <= real[key] <= 1 and real[f'{key}_majority'] >= 1 / 3
+    # a head that always says "star" (and so "star" for colours too:
+    # restricted to the colour words, arg-max of all zeros is the first)
+    model.mlm_head = FixedWordHead(tokenizer.vocab_size,
+                                   tokenizer.convert_tokens_to_ids('star'))
+    fixed = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+                                 shape_idx)
+    assert fixed['shape'] == pytest.approx(np.mean(shape_idx == 1))
+    assert fixed['shape_majority'] == 1.0
+    assert fixed['color'] == pytest.approx(np.mean(color_idx == 0))
+    with pytest.raises(ValueError, match='plus sign'):
+        mlm_attribute_scores(model, images, colors, ['plus sign'] * 3,
+                             color_idx, shape_idx)

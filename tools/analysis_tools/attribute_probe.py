@@ -1,0 +1,90 @@
+"""Does the model tell colours and shapes apart? (ITC zero-shot, Shapes-VL)
+
+Patch codes can only be object-level if the model knows the objects'
+attributes at all. For every single-object image of a Shapes-VL split the
+image embedding is compared with template captions ("a red star", ...) of
+every colour and shape; the tool prints how often the true colour wins
+(shape fixed), the true shape wins (colour fixed) and the true caption wins
+outright, each against chance; and the same of the MLM head on the fused
+image and "a red [MASK]" / "a [MASK] star" (models with an MLM head). See
+semmim/visualization/attributes.py.
+
+Example:
+    python tools/analysis_tools/attribute_probe.py \\
+        configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py \\
+        work_dirs/demo/pretrain/last.pth \\
+        --out work_dirs/demo/analysis/attribute_probe.json
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+
+import numpy as np
+
+from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
+                                             attribute_scores,
+                                             attribute_similarities,
+                                             format_scores,
+                                             mlm_attribute_scores,
+                                             shapes_vl_vocab, single_object)
+from semmim.visualization.patch_codes import image_size_of, load_images
+from semmim.visualization.tool_args import (add_model_args, add_sample_args,
+                                            default_out, load_model,
+                                            load_samples)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_model_args(parser)
+    add_sample_args(parser)
+    parser.add_argument('--template', default=DEFAULT_TEMPLATE,
+                        help='caption template with {color} and {shape} '
+                        '(default: %(default)r)')
+    parser.add_argument('--out', help='JSON (default: <checkpoint dir>/'
+                        'analysis/attribute_probe.json)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.images:
+        raise SystemExit('the attribute probe needs Shapes-VL ground truth: '
+                         'use --data-root, not --images')
+    for field in ('{color}', '{shape}'):
+        if field not in args.template:
+            raise SystemExit(f'--template {args.template!r} has no {field}')
+    start = time.time()
+    samples = single_object(load_samples(args))
+    if not samples:
+        raise SystemExit(f'{args.data_root} ({args.split}): no single-object '
+                         'image among the selected ones')
+    colors, shapes = shapes_vl_vocab(args.data_root)
+    model = load_model(args)
+    images, _ = load_images([s['image'] for s in samples],
+                            image_size_of(model))
+    sim = attribute_similarities(model, images, colors, shapes,
+                                 args.template)
+    objects = [s['scene']['objects'][0] for s in samples]
+    color_idx = np.array([colors.index(o['color']) for o in objects])
+    shape_idx = np.array([shapes.index(o['shape']) for o in objects])
+    scores = attribute_scores(sim, color_idx, shape_idx)
+    mlm = None
+    if getattr(model, 'mlm_head', None) is not None:
+        mlm = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+                                   shape_idx)
+    print(format_scores(scores, mlm))
+    out = args.out or default_out(args, 'attribute_probe.json')
+    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+    report = dict(config=args.config, checkpoint=args.checkpoint,
+                  split=args.split, template=args.template, colors=colors,
+                  shapes=shapes, scores=scores, mlm=mlm)
+    with open(out, 'w') as f:
+        json.dump(report, f, indent=1)
+    print(f'wrote {out} ({time.time() - start:.1f} s)')
+    return report
+
+
+if __name__ == '__main__':
+    main()
