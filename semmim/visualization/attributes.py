@@ -28,6 +28,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from .patch_codes import model_batches
+
 DEFAULT_TEMPLATE = 'a {color} {shape}'
 
 
@@ -101,11 +103,8 @@ def attribute_similarities(model, images: torch.Tensor,
         text_ids=tokens['ids'].to(prep.device),
         text_mask=tokens['mask'].to(prep.device)))['text_feat']
     sims = []
-    for start in range(0, images.shape[0], batch_size):
-        x = images[start:start + batch_size]
-        if x.dtype == torch.uint8:
-            x = prep.normalize(x)
-        image = model.extract_feat(dict(images=x.to(prep.device)))
+    for x in model_batches(model, images, batch_size):
+        image = model.extract_feat(dict(images=x))
         sims.append((image['image_feat'] @ text.t()).float().cpu())
     sim = torch.cat(sims).numpy()
     return sim.reshape(images.shape[0], len(colors), len(shapes))
@@ -166,23 +165,22 @@ def mlm_attribute_scores(model, images: torch.Tensor,
                _word_ids(tokenizer, shapes), np.asarray(shape_idx)),
         color=([f'a {mask} {shapes[s]}' for s in shape_idx],
                _word_ids(tokenizer, colors), np.asarray(color_idx)))
-    out = {}
-    for name, (captions, word_ids, truth) in queries.items():
-        preds = []
-        for start in range(0, images.shape[0], batch_size):
-            x = images[start:start + batch_size]
-            if x.dtype == torch.uint8:
-                x = prep.normalize(x)
-            image = model.vision_backbone(x.to(prep.device))[0]
-            context = model.fusion_encoder.adapt_image(image)
+    preds = {name: [] for name in queries}
+    for start, x in zip(range(0, images.shape[0], batch_size),
+                        model_batches(model, images, batch_size)):
+        # one image pass serves both questions
+        context = model.fusion_encoder.adapt_image(model.vision_backbone(x)[0])
+        for name, (captions, word_ids, _) in queries.items():
             tokens = prep.tokenize(captions[start:start + batch_size])
             ids = tokens['ids'].to(prep.device)
             text_mask = tokens['mask'].to(prep.device)
             fused = model.fusion_encoder(
                 model.text_encoder(ids, text_mask), text_mask, context)
             logits = model.mlm_head(fused[ids == tokenizer.mask_token_id])
-            preds.append(logits[:, word_ids].argmax(-1).cpu())
-        pred = torch.cat(preds).numpy()
+            preds[name].append(logits[:, word_ids].argmax(-1).cpu())
+    out = {}
+    for name, (_, word_ids, truth) in queries.items():
+        pred = torch.cat(preds[name]).numpy()
         out[name] = float((pred == truth).mean())
         out[f'{name}_majority'] = float(
             np.bincount(pred, minlength=len(word_ids)).max() / len(pred))

@@ -119,6 +119,18 @@ def _teacher_temp(model) -> float:
     return 0.07 if temp is None else float(temp)
 
 
+def model_batches(model, images: torch.Tensor, batch_size: int = 64):
+    """Yield ``images`` in chunks of ``batch_size``, normalised by the
+    model's data preprocessor when uint8 (BGR, as :func:`load_images`
+    returns) and moved to its device."""
+    preprocessor = model.data_preprocessor
+    for start in range(0, images.shape[0], batch_size):
+        x = images[start:start + batch_size]
+        if x.dtype == torch.uint8:
+            x = preprocessor.normalize(x)
+        yield x.to(preprocessor.device)
+
+
 @torch.no_grad()
 def encode_patch_codes(model,
                        images: torch.Tensor,
@@ -150,16 +162,12 @@ def encode_patch_codes(model,
     """
     vision = _momentum_vision(model)
     backbone, head = vision['backbone'], vision['head']
-    preprocessor = model.data_preprocessor
     center = _center(model) if centered else None
     temp = _teacher_temp(model)
     n_text = backbone.num_text_layers if text_ids is not None else 0
     codes, confidence = [], []
-    for start in range(0, images.shape[0], batch_size):
-        x = images[start:start + batch_size]
-        if x.dtype == torch.uint8:
-            x = preprocessor.normalize(x)
-        x = x.to(preprocessor.device)
+    for start, x in zip(range(0, images.shape[0], batch_size),
+                        model_batches(model, images, batch_size)):
         if n_text:
             ids = text_ids[start:start + batch_size]
             mask = text_mask[start:start + batch_size]
@@ -270,10 +278,8 @@ def patch_features(model, images: torch.Tensor,
     encoders = dict(momentum=(momentum['backbone'], momentum['head']),
                     online=(model.vision_backbone,
                             getattr(model, 'encoding_head', None)))
-    preprocessor = model.data_preprocessor
     out = {}
-    for start in range(0, images.shape[0], batch_size):
-        x = preprocessor.normalize(images[start:start + batch_size])
+    for x in model_batches(model, images, batch_size):
         for tag, (backbone, head) in encoders.items():
             feats = {}
 
@@ -285,7 +291,7 @@ def patch_features(model, images: torch.Tensor,
             handles = [layer.register_forward_hook(keep(f'{tag} layer {i}'))
                        for i, layer in enumerate(backbone.layers, 1)]
             try:
-                final = backbone(x.to(preprocessor.device))[0][:, 1:]
+                final = backbone(x)[0][:, 1:]
             finally:
                 for handle in handles:
                     handle.remove()

@@ -4,6 +4,8 @@ Every picture tool takes a config and a checkpoint, and images either from
 a Shapes-VL split (with ground truth: scenes and captions) or from files.
 """
 import argparse
+import json
+import os
 import os.path as osp
 from typing import List, Optional
 
@@ -72,3 +74,10 @@ def default_out(args: argparse.Namespace, name: str) -> str:
     """``<checkpoint folder>/analysis/<name>`` (or ``work_dirs/analysis``)."""
     folder = osp.dirname(args.checkpoint) if args.checkpoint else 'work_dirs'
     return osp.join(folder, 'analysis', name)
+
+
+def write_json(path: str, report: dict) -> None:
+    """Write a tool's report, creating its folder."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=1)

@@ -16,9 +16,6 @@ Example:
         --out work_dirs/demo/analysis/attribute_probe.json
 """
 import argparse
-import json
-import os
-import os.path as osp
 import time
 
 import numpy as np
@@ -32,7 +29,7 @@ from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
 from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
-                                            load_samples)
+                                            load_samples, write_json)
 
 
 def parse_args(argv=None):
@@ -76,12 +73,10 @@ def main(argv=None):
                                    shape_idx)
     print(format_scores(scores, mlm))
     out = args.out or default_out(args, 'attribute_probe.json')
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     report = dict(config=args.config, checkpoint=args.checkpoint,
                   split=args.split, template=args.template, colors=colors,
                   shapes=shapes, scores=scores, mlm=mlm)
-    with open(out, 'w') as f:
-        json.dump(report, f, indent=1)
+    write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report
 

@@ -16,9 +16,6 @@ Example:
         --out work_dirs/demo/analysis/code_purity.json
 """
 import argparse
-import json
-import os
-import os.path as osp
 import time
 
 from semmim.visualization.code_purity import (compare_purity, format_probe,
@@ -27,7 +24,7 @@ from semmim.visualization.patch_codes import (encode_samples, patch_features,
                                               patch_pixels, patch_size_of)
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
-                                            load_samples)
+                                            load_samples, write_json)
 
 
 def parse_args(argv=None):
@@ -91,7 +88,6 @@ def main(argv=None):
             patch_pixels(enc['images'], patch_size_of(model)), args.seed)
         print(format_probe(probe, k))
     out = args.out or default_out(args, 'code_purity.json')
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     report = dict(config=args.config, checkpoint=args.checkpoint,
                   split=args.split, num_images=len(samples),
                   num_codes=enc['codes'].num_codes,
@@ -101,8 +97,7 @@ def main(argv=None):
                   mean_max_probability=conf, purity=result)
     if probe is not None:
         report['probe'] = probe
-    with open(out, 'w') as f:
-        json.dump(report, f, indent=1)
+    write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report
 

@@ -23,8 +23,6 @@ Examples:
         --out work_dirs/flops_caption.json
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 import time
@@ -38,6 +36,7 @@ from model_params import count_by_part, format_table  # noqa: E402
 from semmim.utils.flops import (build_for_counting, format_flops,  # noqa
                                 inference_flops, pretrain_inputs,
                                 training_step_flops)
+from semmim.visualization.tool_args import write_json  # noqa: E402
 
 PAPER_TOTAL = 360e6  # SemMIM trainable parameters, paper Table 8
 
@@ -130,9 +129,7 @@ def main(argv=None):
     print(format_report(report, ref))
     print(f'({time.time() - start:.1f} s)')
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
+        write_json(args.out, report)
         print(f'wrote {args.out}')
     return report
 

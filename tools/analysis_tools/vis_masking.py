@@ -18,8 +18,6 @@ Examples:
         --images my.png --captions "a red circle" --out masking.png
 """
 import argparse
-import json
-import os
 import os.path as osp
 import time
 
@@ -30,7 +28,7 @@ from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.samples import shapes_vl_samples
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
-                                            load_samples)
+                                            load_samples, write_json)
 
 
 def parse_args(argv=None):
@@ -113,9 +111,7 @@ def main(argv=None):
                   f'{s["text_guided_on_objects"]:.3f}, random '
                   f'{s["random_on_objects"]:.3f}')
     json_out = osp.splitext(out)[0] + '.json'
-    os.makedirs(osp.dirname(osp.abspath(json_out)), exist_ok=True)
-    with open(json_out, 'w') as f:
-        json.dump(report, f, indent=1)
+    write_json(json_out, report)
     print(f'wrote {out} and {json_out} ({time.time() - start:.1f} s)')
     return dict(out=out, json=json_out, report=report)
 
