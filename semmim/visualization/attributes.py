@@ -15,6 +15,9 @@ and shape of the vocabulary, and
 Chance is ``1 / #colours``, ``1 / #shapes`` and ``1 / (#colours x
 #shapes)``.
 
+The ITM head is asked the same: the matched probability of every image with
+every template caption, scored like the ITC similarities.
+
 The same question is asked of the fusion encoder through the MLM head:
 ``"a {color} [MASK]"`` with the image, arg-max over the shape words (and
 ``"a [MASK] {shape}"`` over the colour words). ``majority`` is the share of
@@ -110,18 +113,61 @@ def attribute_similarities(model, images: torch.Tensor,
     return sim.reshape(images.shape[0], len(colors), len(shapes))
 
 
+@torch.no_grad()
+def itm_match_probabilities(model, images: torch.Tensor,
+                            colors: Sequence[str], shapes: Sequence[str],
+                            template: str = DEFAULT_TEMPLATE,
+                            batch_size: int = 16) -> np.ndarray:
+    """``(B, C, S)`` ITM matched probability of every image with every
+    template caption (the online text and fusion encoders and the ITM
+    head, as in training).
+
+    Args:
+        model (SemMIM): With ``vision_backbone``, ``text_encoder``,
+            ``fusion_encoder`` and ``itm_head``.
+        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised images.
+        colors, shapes (Sequence[str]): The vocabulary.
+        template (str): With ``{color}`` and ``{shape}`` fields.
+        batch_size (int): Images per fusion pass (each is fused with all
+            ``C x S`` captions).
+    """
+    captions = [template.format(color=c, shape=s)
+                for c in colors for s in shapes]
+    prep = model.data_preprocessor
+    tokens = prep.tokenize(captions)
+    ids, text_mask = tokens['ids'].to(prep.device), tokens['mask'].to(
+        prep.device)
+    text = model.text_encoder(ids, text_mask)
+    num = len(captions)
+    probs = []
+    for x in model_batches(model, images, batch_size):
+        context = model.fusion_encoder.adapt_image(model.vision_backbone(x)[0])
+        n = context.shape[0]
+        fused = model.fusion_encoder(text.repeat(n, 1, 1),
+                                     text_mask.repeat(n, 1),
+                                     context.repeat_interleave(num, 0))
+        logits = model.itm_head(fused[:, 0]).float()
+        probs.append(logits.softmax(-1)[:, 1].view(n, num).cpu())
+    prob = torch.cat(probs).numpy()
+    return prob.reshape(images.shape[0], len(colors), len(shapes))
+
+
 def format_scores(scores: Dict[str, float],
-                  mlm: Optional[Dict[str, float]] = None) -> str:
-    rows = [f'{scores["num_images"]} single-object images; ITC: template '
-            'captions, MLM: "a <color> [MASK]" / "a [MASK] <shape>"',
-            f'  {"attribute":<10}{"ITC":>7}{"MLM":>7}{"chance":>8}'
+                  mlm: Optional[Dict[str, float]] = None,
+                  itm: Optional[Dict[str, float]] = None) -> str:
+    rows = [f'{scores["num_images"]} single-object images; ITC / ITM: '
+            'template captions, MLM: "a <color> [MASK]" / "a [MASK] <shape>"',
+            f'  {"attribute":<10}{"ITC":>7}{"ITM":>7}{"MLM":>7}{"chance":>8}'
             f'{"MLM majority":>14}']
+
+    def cell(table, key, width=7):
+        return f'{table[key]:>{width}.3f}' if table and key in table \
+            else f'{"-":>{width}}'
+
     for key in ('color', 'shape', 'both'):
-        m = f'{mlm[key]:>7.3f}' if mlm and key in mlm else f'{"-":>7}'
-        maj = f'{mlm[key + "_majority"]:>14.3f}' \
-            if mlm and key in mlm else f'{"-":>14}'
-        rows.append(f'  {key:<10}{scores[key]:>7.3f}{m}'
-                    f'{scores["chance_" + key]:>8.3f}{maj}')
+        rows.append(f'  {key:<10}{scores[key]:>7.3f}{cell(itm, key)}'
+                    f'{cell(mlm, key)}{scores["chance_" + key]:>8.3f}'
+                    f'{cell(mlm, key + "_majority", 14)}')
     return '\n'.join(rows)
 
 

@@ -141,6 +141,7 @@ def test_attribute_probe(pretrained, tiny_shapes, tmp_path, capsys):
     assert 'single-object images' in capsys.readouterr().out
     assert set(report['mlm']) == {'shape', 'color', 'shape_majority',
                                   'color_majority'}
+    assert report['itm']['num_images'] == report['scores']['num_images']
     scores = report['scores']
     expected = len(single_object(shapes_vl_samples(tiny_shapes, 'train')))
     assert scores['num_images'] == expected > 0

@@ -5,8 +5,10 @@ import pytest
 import torch
 
 from semmim.visualization.attributes import (attribute_scores,
-                                             mlm_attribute_scores,
                                              attribute_similarities,
+                                             format_scores,
+                                             itm_match_probabilities,
+                                             mlm_attribute_scores,
                                              single_object)
 
 
@@ -61,6 +63,35 @@ def test_similarities_are_the_models_itc_cosines(tiny_model):
                                        text_mask=tokens['mask']))['text_feat']
     np.testing.assert_allclose(sim[:, 1, 2], (image @ text.t())[:, 0],
                                rtol=1e-4, atol=1e-5)
+
+
+def test_itm_probabilities_are_the_heads_on_each_pair(tiny_model):
+    model = tiny_model.eval()
+    images = torch.randn(3, 3, 32, 32)
+    colors, shapes = ['red', 'blue'], ['circle', 'star', 'cross']
+    prob = itm_match_probabilities(model, images, colors, shapes,
+                                   batch_size=2)
+    assert prob.shape == (3, 2, 3)
+    assert ((prob > 0) & (prob < 1)).all()
+    # one pair at a time, as ITM fuses a pair in training
+    with torch.no_grad():
+        tokens = model.data_preprocessor.tokenize(['a blue star'])
+        text = model.text_encoder(tokens['ids'], tokens['mask'])
+        for b in range(3):
+            image = model.fusion_encoder.adapt_image(
+                model.vision_backbone(images[b:b + 1])[0])
+            fused = model.fusion_encoder(text, tokens['mask'], image)
+            p = model.itm_head(fused[:, 0]).softmax(-1)[0, 1]
+            assert prob[b, 1, 1] == pytest.approx(float(p), rel=1e-4,
+                                                  abs=1e-6)
+    # the ITM column is printed between ITC and MLM
+    scores = attribute_scores(prob, np.array([0, 1, 1]), np.array([2, 0, 1]))
+    table = format_scores(scores, itm=scores).splitlines()
+    assert table[1].split() == ['attribute', 'ITC', 'ITM', 'MLM', 'chance',
+                                'MLM', 'majority']
+    assert table[3].split()[1] == table[3].split()[2] == \
+        f'{scores["shape"]:.3f}'
+    assert table[3].split()[3] == '-'
 
 
 class FixedWordHead(torch.nn.Module):

@@ -5,8 +5,10 @@ attributes at all. For every single-object image of a Shapes-VL split the
 image embedding is compared with template captions ("a red star", ...) of
 every colour and shape; the tool prints how often the true colour wins
 (shape fixed), the true shape wins (colour fixed) and the true caption wins
-outright, each against chance; and the same of the MLM head on the fused
-image and "a red [MASK]" / "a [MASK] star" (models with an MLM head). See
+outright, each against chance; the same of the ITM head's matched
+probability of each image-caption pair (models with an ITM head); and of
+the MLM head on the fused image and "a red [MASK]" / "a [MASK] star"
+(models with an MLM head). See
 semmim/visualization/attributes.py.
 
 Example:
@@ -24,6 +26,7 @@ from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
                                              attribute_scores,
                                              attribute_similarities,
                                              format_scores,
+                                             itm_match_probabilities,
                                              mlm_attribute_scores,
                                              shapes_vl_vocab, single_object)
 from semmim.visualization.patch_codes import image_size_of, load_images
@@ -67,15 +70,19 @@ def main(argv=None):
     color_idx = np.array([colors.index(o['color']) for o in objects])
     shape_idx = np.array([shapes.index(o['shape']) for o in objects])
     scores = attribute_scores(sim, color_idx, shape_idx)
-    mlm = None
+    itm = mlm = None
+    if getattr(model, 'itm_head', None) is not None:
+        itm = attribute_scores(
+            itm_match_probabilities(model, images, colors, shapes,
+                                    args.template), color_idx, shape_idx)
     if getattr(model, 'mlm_head', None) is not None:
         mlm = mlm_attribute_scores(model, images, colors, shapes, color_idx,
                                    shape_idx)
-    print(format_scores(scores, mlm))
+    print(format_scores(scores, mlm, itm))
     out = args.out or default_out(args, 'attribute_probe.json')
     report = dict(config=args.config, checkpoint=args.checkpoint,
                   split=args.split, template=args.template, colors=colors,
-                  shapes=shapes, scores=scores, mlm=mlm)
+                  shapes=shapes, scores=scores, itm=itm, mlm=mlm)
     write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report
