@@ -82,6 +82,30 @@ def attribute_scores(sim: np.ndarray, color_idx: np.ndarray,
         chance_both=1.0 / (C * S))
 
 
+def template_captions(colors: Sequence[str], shapes: Sequence[str],
+                      template: str = DEFAULT_TEMPLATE) -> List[str]:
+    """The ``C x S`` captions, colour-major (row ``c * S + s``)."""
+    return [template.format(color=c, shape=s)
+            for c in colors for s in shapes]
+
+
+@torch.no_grad()
+def fusion_context(model, images: torch.Tensor,
+                   batch_size: int = 64) -> torch.Tensor:
+    """``(B, 1 + N, C_text)`` image tokens as the fusion encoder takes them
+    (online ViT, then ``adapt_image``): one image pass that the ITM and MLM
+    probes share.
+
+    Args:
+        model (SemMIM): With ``vision_backbone`` and ``fusion_encoder``.
+        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised images.
+        batch_size (int): Images per ViT pass.
+    """
+    return torch.cat([
+        model.fusion_encoder.adapt_image(model.vision_backbone(x)[0])
+        for x in model_batches(model, images, batch_size)])
+
+
 @torch.no_grad()
 def attribute_similarities(model, images: torch.Tensor,
                            colors: Sequence[str], shapes: Sequence[str],
@@ -98,10 +122,8 @@ def attribute_similarities(model, images: torch.Tensor,
         colors, shapes (Sequence[str]): The vocabulary.
         template (str): With ``{color}`` and ``{shape}`` fields.
     """
-    captions = [template.format(color=c, shape=s)
-                for c in colors for s in shapes]
     prep = model.data_preprocessor
-    tokens = prep.tokenize(captions)
+    tokens = prep.tokenize(template_captions(colors, shapes, template))
     text = model.extract_feat(dict(
         text_ids=tokens['ids'].to(prep.device),
         text_mask=tokens['mask'].to(prep.device)))['text_feat']
@@ -114,7 +136,7 @@ def attribute_similarities(model, images: torch.Tensor,
 
 
 @torch.no_grad()
-def itm_match_probabilities(model, images: torch.Tensor,
+def itm_match_probabilities(model, context: torch.Tensor,
                             colors: Sequence[str], shapes: Sequence[str],
                             template: str = DEFAULT_TEMPLATE,
                             batch_size: int = 16) -> np.ndarray:
@@ -123,33 +145,30 @@ def itm_match_probabilities(model, images: torch.Tensor,
     head, as in training).
 
     Args:
-        model (SemMIM): With ``vision_backbone``, ``text_encoder``,
-            ``fusion_encoder`` and ``itm_head``.
-        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised images.
+        model (SemMIM): With ``text_encoder``, ``fusion_encoder`` and
+            ``itm_head``.
+        context (Tensor): ``(B, 1 + N, C)`` from :func:`fusion_context`.
         colors, shapes (Sequence[str]): The vocabulary.
         template (str): With ``{color}`` and ``{shape}`` fields.
         batch_size (int): Images per fusion pass (each is fused with all
             ``C x S`` captions).
     """
-    captions = [template.format(color=c, shape=s)
-                for c in colors for s in shapes]
     prep = model.data_preprocessor
-    tokens = prep.tokenize(captions)
+    tokens = prep.tokenize(template_captions(colors, shapes, template))
     ids, text_mask = tokens['ids'].to(prep.device), tokens['mask'].to(
         prep.device)
     text = model.text_encoder(ids, text_mask)
-    num = len(captions)
+    num = ids.shape[0]
     probs = []
-    for x in model_batches(model, images, batch_size):
-        context = model.fusion_encoder.adapt_image(model.vision_backbone(x)[0])
-        n = context.shape[0]
+    for chunk in context.split(batch_size):
+        n = chunk.shape[0]
         fused = model.fusion_encoder(text.repeat(n, 1, 1),
                                      text_mask.repeat(n, 1),
-                                     context.repeat_interleave(num, 0))
+                                     chunk.repeat_interleave(num, 0))
         logits = model.itm_head(fused[:, 0]).float()
         probs.append(logits.softmax(-1)[:, 1].view(n, num).cpu())
     prob = torch.cat(probs).numpy()
-    return prob.reshape(images.shape[0], len(colors), len(shapes))
+    return prob.reshape(context.shape[0], len(colors), len(shapes))
 
 
 def format_scores(scores: Dict[str, float],
@@ -183,7 +202,7 @@ def _word_ids(tokenizer, words: Sequence[str]) -> List[int]:
 
 
 @torch.no_grad()
-def mlm_attribute_scores(model, images: torch.Tensor,
+def mlm_attribute_scores(model, context: torch.Tensor,
                          colors: Sequence[str], shapes: Sequence[str],
                          color_idx: np.ndarray, shape_idx: np.ndarray,
                          batch_size: int = 64) -> Dict[str, float]:
@@ -192,9 +211,9 @@ def mlm_attribute_scores(model, images: torch.Tensor,
     vocabulary's words.
 
     Args:
-        model (SemMIM): With ``vision_backbone``, ``text_encoder``,
-            ``fusion_encoder`` and ``mlm_head``.
-        images (Tensor): ``(B, 3, H, W)`` uint8 BGR or normalised.
+        model (SemMIM): With ``text_encoder``, ``fusion_encoder`` and
+            ``mlm_head``.
+        context (Tensor): ``(B, 1 + N, C)`` from :func:`fusion_context`.
         colors, shapes (Sequence[str]): The vocabulary (one word piece
             each).
         color_idx, shape_idx (np.ndarray): ``(B,)`` the truth.
@@ -212,16 +231,14 @@ def mlm_attribute_scores(model, images: torch.Tensor,
         color=([f'a {mask} {shapes[s]}' for s in shape_idx],
                _word_ids(tokenizer, colors), np.asarray(color_idx)))
     preds = {name: [] for name in queries}
-    for start, x in zip(range(0, images.shape[0], batch_size),
-                        model_batches(model, images, batch_size)):
-        # one image pass serves both questions
-        context = model.fusion_encoder.adapt_image(model.vision_backbone(x)[0])
+    for start in range(0, context.shape[0], batch_size):
+        chunk = context[start:start + batch_size]
         for name, (captions, word_ids, _) in queries.items():
             tokens = prep.tokenize(captions[start:start + batch_size])
             ids = tokens['ids'].to(prep.device)
             text_mask = tokens['mask'].to(prep.device)
             fused = model.fusion_encoder(
-                model.text_encoder(ids, text_mask), text_mask, context)
+                model.text_encoder(ids, text_mask), text_mask, chunk)
             logits = model.mlm_head(fused[ids == tokenizer.mask_token_id])
             preds[name].append(logits[:, word_ids].argmax(-1).cpu())
     out = {}

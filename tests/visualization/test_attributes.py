@@ -6,7 +6,7 @@ import torch
 
 from semmim.visualization.attributes import (attribute_scores,
                                              attribute_similarities,
-                                             format_scores,
+                                             format_scores, fusion_context,
                                              itm_match_probabilities,
                                              mlm_attribute_scores,
                                              single_object)
@@ -69,8 +69,8 @@ def test_itm_probabilities_are_the_heads_on_each_pair(tiny_model):
     model = tiny_model.eval()
     images = torch.randn(3, 3, 32, 32)
     colors, shapes = ['red', 'blue'], ['circle', 'star', 'cross']
-    prob = itm_match_probabilities(model, images, colors, shapes,
-                                   batch_size=2)
+    prob = itm_match_probabilities(model, fusion_context(model, images),
+                                   colors, shapes, batch_size=2)
     assert prob.shape == (3, 2, 3)
     assert ((prob > 0) & (prob < 1)).all()
     # one pair at a time, as ITM fuses a pair in training
@@ -114,9 +114,10 @@ def test_mlm_scores_follow_the_head(tiny_model):
     color_idx, shape_idx = np.array([0, 1, 1, 0, 1]), np.array([1, 1, 0, 2,
                                                                 1])
     images = torch.randn(5, 3, 32, 32)
-    real = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+    context = fusion_context(model, images, batch_size=2)
+    real = mlm_attribute_scores(model, context, colors, shapes, color_idx,
                                 shape_idx, batch_size=2)
-    assert real == mlm_attribute_scores(model, images, colors, shapes,
+    assert real == mlm_attribute_scores(model, context, colors, shapes,
                                         color_idx, shape_idx, batch_size=5)
     for key in ('shape', 'color'):
         assert 0 <= real[key] <= 1 and real[f'{key}_majority'] >= 1 / 3
@@ -124,11 +125,11 @@ def test_mlm_scores_follow_the_head(tiny_model):
     # restricted to the colour words, arg-max of all zeros is the first)
     model.mlm_head = FixedWordHead(tokenizer.vocab_size,
                                    tokenizer.convert_tokens_to_ids('star'))
-    fixed = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+    fixed = mlm_attribute_scores(model, context, colors, shapes, color_idx,
                                  shape_idx)
     assert fixed['shape'] == pytest.approx(np.mean(shape_idx == 1))
     assert fixed['shape_majority'] == 1.0
     assert fixed['color'] == pytest.approx(np.mean(color_idx == 0))
     with pytest.raises(ValueError, match='plus sign'):
-        mlm_attribute_scores(model, images, colors, ['plus sign'] * 3,
+        mlm_attribute_scores(model, context, colors, ['plus sign'] * 3,
                              color_idx, shape_idx)

@@ -25,7 +25,7 @@ import numpy as np
 from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
                                              attribute_scores,
                                              attribute_similarities,
-                                             format_scores,
+                                             format_scores, fusion_context,
                                              itm_match_probabilities,
                                              mlm_attribute_scores,
                                              shapes_vl_vocab, single_object)
@@ -71,12 +71,17 @@ def main(argv=None):
     shape_idx = np.array([shapes.index(o['shape']) for o in objects])
     scores = attribute_scores(sim, color_idx, shape_idx)
     itm = mlm = None
-    if getattr(model, 'itm_head', None) is not None:
+    has_itm = getattr(model, 'itm_head', None) is not None
+    has_mlm = getattr(model, 'mlm_head', None) is not None
+    if has_itm or has_mlm:
+        # one image pass for both fusion-encoder probes
+        context = fusion_context(model, images)
+    if has_itm:
         itm = attribute_scores(
-            itm_match_probabilities(model, images, colors, shapes,
+            itm_match_probabilities(model, context, colors, shapes,
                                     args.template), color_idx, shape_idx)
-    if getattr(model, 'mlm_head', None) is not None:
-        mlm = mlm_attribute_scores(model, images, colors, shapes, color_idx,
+    if has_mlm:
+        mlm = mlm_attribute_scores(model, context, colors, shapes, color_idx,
                                    shape_idx)
     print(format_scores(scores, mlm, itm))
     out = args.out or default_out(args, 'attribute_probe.json')
