@@ -23,6 +23,14 @@ The same question is asked of the fusion encoder through the MLM head:
 ``"a [MASK] {shape}"`` over the colour words). ``majority`` is the share of
 the most frequent prediction: 1.0 means the head says the same word for
 every image, whatever it shows.
+
+Accuracies say whether an attribute is read; variance shares say where it
+is lost. :func:`variance_share` is the share of the embeddings' variance
+explained by an attribute's groups (eta squared): for the ITC embeddings of
+the template captions (text side) and of the images (image side), per
+colour and per shape. A text tower whose captions differ only by colour
+(shape share ~0) cannot teach the image tower shapes through ITC, and the
+other way round.
 """
 import json
 import os.path as osp
@@ -106,6 +114,95 @@ def fusion_context(model, images: torch.Tensor,
         for x in model_batches(model, images, batch_size)])
 
 
+def variance_share(features, labels) -> float:
+    """Share of the total variance of ``features`` that lies between the
+    groups of ``labels`` (eta squared; 0: the groups have equal means, 1:
+    every feature equals its group mean).
+
+    Args:
+        features (array-like): ``(N, D)``.
+        labels (array-like): ``(N,)`` group of each row.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    labels = np.asarray(labels)
+    centred = x - x.mean(0)
+    total = float((centred ** 2).sum())
+    if total == 0:
+        return 0.0
+    between = 0.0
+    for group in np.unique(labels):
+        rows = centred[labels == group]
+        between += len(rows) * float((rows.mean(0) ** 2).sum())
+    return between / total
+
+
+@torch.no_grad()
+def template_text_features(model, colors: Sequence[str],
+                           shapes: Sequence[str],
+                           template: str = DEFAULT_TEMPLATE) -> torch.Tensor:
+    """``(C * S, D)`` ITC text embeddings of the template captions,
+    colour-major (the model's ``extract_feat``)."""
+    prep = model.data_preprocessor
+    tokens = prep.tokenize(template_captions(colors, shapes, template))
+    return model.extract_feat(dict(
+        text_ids=tokens['ids'].to(prep.device),
+        text_mask=tokens['mask'].to(prep.device)))['text_feat']
+
+
+@torch.no_grad()
+def image_features(model, images: torch.Tensor,
+                   batch_size: int = 64) -> torch.Tensor:
+    """``(B, D)`` ITC image embeddings (the model's ``extract_feat``)."""
+    return torch.cat([
+        model.extract_feat(dict(images=x))['image_feat']
+        for x in model_batches(model, images, batch_size)])
+
+
+def embedding_variance_shares(text: torch.Tensor, image: torch.Tensor,
+                              num_shapes: int, color_idx: np.ndarray,
+                              shape_idx: np.ndarray) -> Dict[str, float]:
+    """:func:`variance_share` of colour and shape on both sides.
+
+    Args:
+        text (Tensor): ``(C * S, D)`` from :func:`template_text_features`.
+        image (Tensor): ``(B, D)`` from :func:`image_features`.
+        num_shapes (int): ``S``.
+        color_idx, shape_idx (np.ndarray): ``(B,)`` true attributes.
+    """
+    text = text.float().cpu().numpy()
+    rows = np.arange(text.shape[0])
+    image = image.float().cpu().numpy()
+    num_colors = text.shape[0] // num_shapes
+    return dict(
+        text_color=variance_share(text, rows // num_shapes),
+        text_shape=variance_share(text, rows % num_shapes),
+        image_color=variance_share(image, color_idx),
+        image_shape=variance_share(image, shape_idx),
+        chance_text_color=null_variance_share(num_colors, len(rows)),
+        chance_text_shape=null_variance_share(num_shapes, len(rows)),
+        chance_image_color=null_variance_share(
+            len(np.unique(color_idx)), len(image)),
+        chance_image_shape=null_variance_share(
+            len(np.unique(shape_idx)), len(image)))
+
+
+def null_variance_share(num_groups: int, num_rows: int) -> float:
+    """Expected :func:`variance_share` of features that ignore the groups
+    (i.i.d. Gaussian rows): ``(groups - 1) / (rows - 1)``."""
+    return (num_groups - 1) / max(num_rows - 1, 1)
+
+
+def format_variance_shares(shares: Dict[str, float]) -> str:
+    return '\n'.join([
+        'share of ITC embedding variance explained by (eta squared):',
+        f'  {"side":<8}{"colour":>8}{"shape":>8}   (features blind to both)',
+        *(f'  {side:<8}{shares[side + "_color"]:>8.3f}'
+          f'{shares[side + "_shape"]:>8.3f}   '
+          f'({shares["chance_" + side + "_color"]:.3f} / '
+          f'{shares["chance_" + side + "_shape"]:.3f})'
+          for side in ('text', 'image'))])
+
+
 @torch.no_grad()
 def attribute_similarities(model, images: torch.Tensor,
                            colors: Sequence[str], shapes: Sequence[str],
@@ -122,17 +219,17 @@ def attribute_similarities(model, images: torch.Tensor,
         colors, shapes (Sequence[str]): The vocabulary.
         template (str): With ``{color}`` and ``{shape}`` fields.
     """
-    prep = model.data_preprocessor
-    tokens = prep.tokenize(template_captions(colors, shapes, template))
-    text = model.extract_feat(dict(
-        text_ids=tokens['ids'].to(prep.device),
-        text_mask=tokens['mask'].to(prep.device)))['text_feat']
-    sims = []
-    for x in model_batches(model, images, batch_size):
-        image = model.extract_feat(dict(images=x))
-        sims.append((image['image_feat'] @ text.t()).float().cpu())
-    sim = torch.cat(sims).numpy()
-    return sim.reshape(images.shape[0], len(colors), len(shapes))
+    return similarity_grid(image_features(model, images, batch_size),
+                           template_text_features(model, colors, shapes,
+                                                  template), len(shapes))
+
+
+def similarity_grid(image: torch.Tensor, text: torch.Tensor,
+                    num_shapes: int) -> np.ndarray:
+    """``(B, C, S)`` cosines of ``(B, D)`` image and colour-major
+    ``(C * S, D)`` text embeddings."""
+    sim = (image @ text.t()).float().cpu().numpy()
+    return sim.reshape(image.shape[0], -1, num_shapes)
 
 
 @torch.no_grad()

@@ -40,11 +40,10 @@ def add_sample_args(parser: argparse.ArgumentParser,
                        help='image files or folders instead of Shapes-VL')
 
 
-def load_model(args: argparse.Namespace):
-    """Build the model of ``args.config`` and load ``args.checkpoint``."""
+def load_config(args: argparse.Namespace):
+    """``args.config`` with ``--cfg-options`` merged (and ``--threads``
+    applied)."""
     from mmengine.config import Config, DictAction
-
-    from semmim.apis.base import build_model
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = Config.fromfile(args.config)
@@ -53,6 +52,15 @@ def load_model(args: argparse.Namespace):
         parser.add_argument('--o', nargs='+', action=DictAction)
         cfg.merge_from_dict(parser.parse_args(
             ['--o'] + list(args.cfg_options)).o)
+    return cfg
+
+
+def load_model(args: argparse.Namespace, cfg=None):
+    """Build the model of ``args.config`` (or of ``cfg``, from
+    :func:`load_config`) and load ``args.checkpoint``."""
+    from semmim.apis.base import build_model
+    if cfg is None:
+        cfg = load_config(args)
     return build_model(cfg, args.checkpoint, args.device)
 
 

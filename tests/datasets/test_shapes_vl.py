@@ -490,3 +490,42 @@ def test_cli_end_to_end(tmp_path, monkeypatch, capsys):
     assert exc.value.code == 0
     assert 'already complete' in capsys.readouterr().out
     assert _hashes(out) == before
+
+
+# ------------------------------------------------------------------ subset
+def test_object_count_subset(tiny_shapes, tmp_path):
+    from semmim.datasets.shapes_vl.subset import (subset_by_object_count,
+                                                  write_subset)
+    ann = osp.join(tiny_shapes, 'annotations')
+    with open(osp.join(ann, 'pretrain_train.json')) as f:
+        entries = json.load(f)
+    with open(osp.join(ann, 'scenes_train.json')) as f:
+        scenes = json.load(f)
+    count = {s['image']: len(s['objects']) for s in scenes}
+    expected = [e for e in entries if count[e['image']] == 1]
+    assert 0 < len(expected) < len(entries)
+    kept = write_subset(tiny_shapes, 'annotations/one.json', max_objects=1)
+    assert kept == expected
+    with open(osp.join(ann, 'one.json')) as f:
+        assert json.load(f) == expected
+    two_up = subset_by_object_count(entries, scenes, 3, min_objects=2)
+    assert len(two_up) + len(expected) == len(entries)
+    with pytest.raises(KeyError, match=r'x\.json: entry 1: field "image"'):
+        subset_by_object_count(
+            [entries[0], dict(image='images/train/missing.png')], scenes, 1,
+            ann_file='x.json')
+
+
+def test_object_count_subset_cli(tiny_shapes, capsys):
+    tool = runpy.run_path(
+        osp.join(REPO, 'tools', 'dataset_converters', 'shapes_vl_subset.py'))
+    assert tool['main']([
+        '--data-root', tiny_shapes, '--min-objects', '2', '--max-objects',
+        '3', '--out', 'annotations/multi.json'
+    ]) == 0
+    assert 'images with 2-3 objects' in capsys.readouterr().out
+    with open(osp.join(tiny_shapes, 'annotations', 'multi.json')) as f:
+        multi = json.load(f)
+    with open(osp.join(tiny_shapes, 'annotations', 'scenes_train.json')) as f:
+        count = {s['image']: len(s['objects']) for s in json.load(f)}
+    assert multi and all(count[e['image']] >= 2 for e in multi)

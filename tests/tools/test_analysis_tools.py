@@ -138,7 +138,14 @@ def test_attribute_probe(pretrained, tiny_shapes, tmp_path, capsys):
     out = str(tmp_path / 'attributes.json')
     report = load_tool('attribute_probe').main(
         common(pretrained, tiny_shapes) + ['--out', out])
-    assert 'single-object images' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert 'single-object images' in printed
+    assert 'share of ITC embedding variance' in printed
+    sides = ('text_color', 'text_shape', 'image_color', 'image_shape')
+    assert set(report['variance_shares']) == {
+        *sides, *('chance_' + key for key in sides)}
+    for share in report['variance_shares'].values():
+        assert 0 <= share <= 1 + 1e-9
     assert set(report['mlm']) == {'shape', 'color', 'shape_majority',
                                   'color_majority'}
     assert report['itm']['num_images'] == report['scores']['num_images']
@@ -224,3 +231,23 @@ def test_get_flops(pretrained, tmp_path, capsys):
     assert step['per_step_at_config_batch'] == pytest.approx(
         step['total'] * step['config_batch_size'])
     assert set(report['inference']) == {'image_feature', 'text_feature'}
+
+
+def test_loss_gradients(pretrained, tmp_path, capsys):
+    """Every loss of the tiny model is measured; L_cls (online clean pass,
+    no text) cannot reach the text encoder, ITC and L_patch (text injected
+    into the masked pass) do."""
+    out = str(tmp_path / 'grads.json')
+    tool = load_tool('loss_gradients')
+    stats = tool.main(list(pretrained) + [
+        '--module', 'text_encoder', '--batches', '2', '--out', out])
+    assert 'gradient of each loss on text_encoder' in capsys.readouterr().out
+    assert {'loss_cls', 'loss_patch', 'loss_itc', 'loss_itm', 'loss_mlm',
+            'loss_plm'} <= set(stats)
+    assert stats['loss_cls']['grad_norm'] == 0
+    assert stats['loss_itc']['grad_norm'] > 0
+    assert stats['loss_patch']['grad_norm'] > 0
+    for s in stats.values():
+        assert -1 - 1e-9 <= s['cos_total'] <= 1 + 1e-9
+    with open(out) as f:
+        assert json.load(f)['losses'] == stats

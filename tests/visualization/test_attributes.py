@@ -6,10 +6,14 @@ import torch
 
 from semmim.visualization.attributes import (attribute_scores,
                                              attribute_similarities,
-                                             format_scores, fusion_context,
+                                             embedding_variance_shares,
+                                             format_scores,
+                                             format_variance_shares,
+                                             fusion_context,
                                              itm_match_probabilities,
                                              mlm_attribute_scores,
-                                             single_object)
+                                             null_variance_share,
+                                             single_object, variance_share)
 
 
 def naive_scores(sim, color_idx, shape_idx):
@@ -41,6 +45,60 @@ def test_attribute_scores_match_naive_loop():
     assert scores['chance_color'] == pytest.approx(1 / 6)
     assert scores['chance_shape'] == pytest.approx(1 / 5)
     assert scores['chance_both'] == pytest.approx(1 / 30)
+
+
+def naive_eta_squared(x, labels):
+    """Between-group over total sum of squares, one row at a time."""
+    grand = x.mean(0)
+    total = between = 0.0
+    for i in range(len(x)):
+        group_mean = x[labels == labels[i]].mean(0)
+        total += ((x[i] - grand) ** 2).sum()
+        between += ((group_mean - grand) ** 2).sum()
+    return between / total
+
+
+def test_variance_share_matches_naive_and_limits():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5))
+    labels = rng.integers(0, 4, 40)
+    assert variance_share(x, labels) == pytest.approx(
+        naive_eta_squared(x, labels))
+    means = rng.normal(size=(4, 5))
+    assert variance_share(means[labels], labels) == pytest.approx(1.0)
+    assert variance_share(x, np.zeros(40)) == pytest.approx(0.0)
+    assert variance_share(np.ones((3, 2)), np.arange(3)) == 0.0
+
+
+def test_embedding_variance_shares_split_colour_and_shape():
+    """Text rows are colour-major: a grid whose rows depend on the colour
+    only gives colour share 1 and shape share 0; image shares follow the
+    given labels."""
+    rng = np.random.default_rng(1)
+    C, S = 3, 4
+    by_color = rng.normal(size=(C, 6))
+    text = torch.tensor(np.repeat(by_color, S, axis=0))
+    shape_idx = rng.integers(0, S, 30)
+    color_idx = rng.integers(0, C, 30)
+    image = torch.tensor(rng.normal(size=(S, 6))[shape_idx])
+    shares = embedding_variance_shares(text, image, S, color_idx, shape_idx)
+    assert shares['text_color'] == pytest.approx(1.0)
+    assert shares['text_shape'] == pytest.approx(0.0, abs=1e-12)
+    assert shares['image_shape'] == pytest.approx(1.0)
+    assert shares['image_color'] == pytest.approx(
+        naive_eta_squared(image.numpy(), color_idx))
+    assert shares['chance_text_color'] == pytest.approx(2 / 11)
+    assert shares['chance_text_shape'] == pytest.approx(3 / 11)
+    assert 'text' in format_variance_shares(shares)
+
+
+def test_null_variance_share_is_the_mean_for_blind_features():
+    rng = np.random.default_rng(2)
+    labels = np.arange(30) % 5
+    draws = [variance_share(rng.normal(size=(30, 8)), labels)
+             for _ in range(400)]
+    assert np.mean(draws) == pytest.approx(null_variance_share(5, 30),
+                                           abs=0.01)
 
 
 def test_single_object_filter():

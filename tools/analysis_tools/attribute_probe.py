@@ -8,7 +8,9 @@ every colour and shape; the tool prints how often the true colour wins
 outright, each against chance; the same of the ITM head's matched
 probability of each image-caption pair (models with an ITM head); and of
 the MLM head on the fused image and "a red [MASK]" / "a [MASK] star"
-(models with an MLM head). See
+(models with an MLM head). Then, to see which side loses an attribute, the
+share of the ITC embeddings' variance explained by colour and by shape, for
+the template captions (text) and the images. See
 semmim/visualization/attributes.py.
 
 Example:
@@ -24,11 +26,15 @@ import numpy as np
 
 from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
                                              attribute_scores,
-                                             attribute_similarities,
-                                             format_scores, fusion_context,
+                                             embedding_variance_shares,
+                                             format_scores,
+                                             format_variance_shares,
+                                             fusion_context, image_features,
                                              itm_match_probabilities,
                                              mlm_attribute_scores,
-                                             shapes_vl_vocab, single_object)
+                                             shapes_vl_vocab, similarity_grid,
+                                             single_object,
+                                             template_text_features)
 from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
@@ -64,12 +70,15 @@ def main(argv=None):
     model = load_model(args)
     images, _ = load_images([s['image'] for s in samples],
                             image_size_of(model))
-    sim = attribute_similarities(model, images, colors, shapes,
-                                 args.template)
+    text = template_text_features(model, colors, shapes, args.template)
+    image = image_features(model, images)
     objects = [s['scene']['objects'][0] for s in samples]
     color_idx = np.array([colors.index(o['color']) for o in objects])
     shape_idx = np.array([shapes.index(o['shape']) for o in objects])
-    scores = attribute_scores(sim, color_idx, shape_idx)
+    scores = attribute_scores(similarity_grid(image, text, len(shapes)),
+                              color_idx, shape_idx)
+    shares = embedding_variance_shares(text, image, len(shapes), color_idx,
+                                       shape_idx)
     itm = mlm = None
     has_itm = getattr(model, 'itm_head', None) is not None
     has_mlm = getattr(model, 'mlm_head', None) is not None
@@ -84,10 +93,12 @@ def main(argv=None):
         mlm = mlm_attribute_scores(model, context, colors, shapes, color_idx,
                                    shape_idx)
     print(format_scores(scores, mlm, itm))
+    print(format_variance_shares(shares))
     out = args.out or default_out(args, 'attribute_probe.json')
     report = dict(config=args.config, checkpoint=args.checkpoint,
                   split=args.split, template=args.template, colors=colors,
-                  shapes=shapes, scores=scores, itm=itm, mlm=mlm)
+                  shapes=shapes, scores=scores, itm=itm, mlm=mlm,
+                  variance_shares=shares)
     write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report
