@@ -251,3 +251,33 @@ def test_loss_gradients(pretrained, tmp_path, capsys):
         assert -1 - 1e-9 <= s['cos_total'] <= 1 + 1e-9
     with open(out) as f:
         assert json.load(f)['losses'] == stats
+
+
+def test_shape_supervised_vit(pretrained, tiny_shapes, tmp_path, capsys):
+    """Trains the ViT (weights change), and the checkpoint starts the
+    online ViT and its momentum copy alike, with no ViT key missing."""
+    config, _ = pretrained
+    out = str(tmp_path / 'vit.pth')
+    result = load_tool('shape_supervised_vit').main([
+        config, '--data-root', tiny_shapes, '--steps', '2', '--batch-size',
+        '4', '--eval-interval', '1', '--out', out])
+    assert 'single-object test shape accuracy' in capsys.readouterr().out
+    assert 0 <= result['shape_accuracy'] <= 1
+    assert result['prefixes'] == ['vision_backbone',
+                                  'momentum_vision.module.backbone']
+    untrained = str(tmp_path / 'untrained.pth')
+    load_tool('shape_supervised_vit').main([
+        config, '--data-root', tiny_shapes, '--steps', '0', '--out',
+        untrained])
+    before = torch.load(untrained, map_location='cpu')['state_dict']
+    model = MODELS.build(Config.fromfile(config).model)
+    state = torch.load(out, map_location='cpu')['state_dict']
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert not unexpected
+    assert not [k for k in missing if k.startswith(tuple(result['prefixes']))]
+    online = model.vision_backbone.state_dict()
+    momentum = model.momentum_vision.module.backbone.state_dict()
+    assert all(torch.equal(online[k], momentum[k]) for k in online)
+    key = 'vision_backbone.patch_embed.projection.weight'
+    assert torch.equal(model.state_dict()[key], state[key])
+    assert not torch.equal(state[key], before[key])
