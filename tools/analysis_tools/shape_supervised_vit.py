@@ -22,7 +22,7 @@ import os.path as osp
 import torch
 import torch.nn as nn
 
-from semmim.visualization.attributes import shapes_vl_vocab, single_object
+from semmim.visualization.attributes import shapes_vl_vocab
 from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.samples import shapes_vl_samples
 from semmim.visualization.tool_args import load_model
@@ -55,7 +55,7 @@ def shape_data(model, data_root: str, split: str, shapes):
     for i, sample in enumerate(samples):
         for obj in sample['scene']['objects']:
             labels[i, shapes.index(obj['shape'])] = 1
-    single = torch.tensor([s in single_object([s]) for s in samples])
+    single = torch.tensor([len(s['scene']['objects']) == 1 for s in samples])
     return model.data_preprocessor.normalize(images), labels, single
 
 
