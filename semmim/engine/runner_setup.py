@@ -12,6 +12,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction  # noqa: F401
 
 from semmim.compat import check_collate_fn
+from semmim.utils.malloc import keep_freed_memory
 
 
 def prepare_cfg(cfg: Config,
@@ -29,6 +30,8 @@ def prepare_cfg(cfg: Config,
       GPU).
     * every dataloader must use ``default_collate`` (see
       :func:`semmim.compat.check_collate_fn`).
+    * ``env_cfg.keep_freed_cpu_memory``: glibc keeps freed memory for reuse
+      (see :mod:`semmim.utils.malloc`).
     """
     cfg.launcher = launcher
     if work_dir is not None:
@@ -37,6 +40,8 @@ def prepare_cfg(cfg: Config,
         name = osp.splitext(osp.basename(config_path or cfg.filename))[0]
         cfg.work_dir = osp.join('./work_dirs', name)
     check_collate_fn(cfg)
+    if cfg.get('env_cfg', {}).get('keep_freed_cpu_memory', False):
+        keep_freed_memory(True)
     if launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
     return cfg

@@ -71,3 +71,19 @@ def test_drop_pretrained_removes_only_pretrained_init():
     out = bench.drop_pretrained(cfg)
     assert 'init_cfg' not in out['a']
     assert out['b'][0]['init_cfg']['type'] == 'Normal'
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize('flag, kept', [([], True),
+                                        (['--default-malloc'], False)])
+def test_allocator_setting_is_applied_to_every_step(flag, kept, tiny_shapes,
+                                                    tmp_path, monkeypatch):
+    config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
+    bench = load_benchmark()
+    calls = []
+    monkeypatch.setattr(bench, 'keep_freed_memory', calls.append)
+    report = bench.main([config, '--batch-size', '2', '--iters', '1',
+                         '--warmup', '1'] + flag)
+    name = report['synthetic'][0]['config']
+    assert name == config + ('' if kept else ' [default malloc]')
+    assert calls == [kept] * 2  # warm-up and timed step

@@ -36,6 +36,7 @@ import semmim  # noqa: F401
 from semmim.engine.optimizers import matmul_peak
 from semmim.registry import DATASETS, MODELS
 from semmim.utils import register_all_modules
+from semmim.utils.malloc import keep_freed_memory
 
 WORDS = ('a large small red green blue yellow purple orange circle square '
          'triangle star cross diamond left right of the above below top '
@@ -74,8 +75,9 @@ class Bench:
     """One model + optimizer, stepped on demand with timings."""
 
     def __init__(self, cfg: Config, batch_size: int, amp: bool = False,
-                 compile: bool = False):
+                 compile: bool = False, malloc: bool = True):
         self.cfg = cfg
+        self.keep_freed = malloc
         self.amp = amp
         self.model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
         self.model.init_weights()
@@ -96,6 +98,7 @@ class Bench:
             compile_blocks(self.model)
 
     def step(self, batch: dict) -> Dict[str, float]:
+        keep_freed_memory(self.keep_freed)  # process-wide
         t0 = time.perf_counter()
         data = self.model.data_preprocessor(batch, True)
         t1 = time.perf_counter()
@@ -247,6 +250,12 @@ def main(argv=None) -> dict:
         help='torch.compile the transformer blocks (CompileBlocksHook, as '
         'tools/train.py --compile); warm-up then includes compilation')
     parser.add_argument(
+        '--default-malloc', action='store_true',
+        help="glibc's default allocator settings instead of keeping freed "
+        'memory (env_cfg.keep_freed_cpu_memory, on in tools/train.py). The '
+        'setting is process-wide: compare it across separate runs, not '
+        'interleaved in one')
+    parser.add_argument(
         '--ab', choices=['amp', 'compile'],
         help='time CONFIG without and with --amp or --compile, interleaved '
         '(instead of --compare)')
@@ -256,7 +265,8 @@ def main(argv=None) -> dict:
         torch.set_num_threads(args.threads)
     register_all_modules()
 
-    base = dict(amp=args.amp, compile=args.compile)
+    base = dict(amp=args.amp, compile=args.compile,
+                malloc=not args.default_malloc)
     if args.ab:
         runs = [(args.config, dict(base, **{args.ab: False})),
                 (args.config, dict(base, **{args.ab: True}))]
@@ -271,7 +281,9 @@ def main(argv=None) -> dict:
             cfg.merge_from_dict(args.cfg_options)
         bs = args.batch_size or cfg.train_dataloader.batch_size
         tags = [t for t, on in (('bf16 autocast', opts['amp']),
-                                ('compiled blocks', opts['compile'])) if on]
+                                ('compiled blocks', opts['compile']),
+                                ('default malloc', not opts['malloc']))
+                if on]
         name = path + (f' [{", ".join(tags)}]' if tags else '')
         benches.append((name, cfg, Bench(cfg, bs, **opts)))
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')

@@ -95,6 +95,23 @@ class BaseVLModel(BaseModel):
             idx (Tensor, optional): ``(B,)`` image ids; pairs sharing an id
                 are positives, never negatives.
         """
+        text, text_mask, image, labels = self.itm_pairs(
+            image, text, text_mask, image_feat, text_feat, idx)
+        fused = self.fusion_encoder(text, text_mask, image)
+        return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
+
+    def itm_pairs(self,
+                  image: torch.Tensor,
+                  text: torch.Tensor,
+                  text_mask: torch.Tensor,
+                  image_feat: torch.Tensor,
+                  text_feat: torch.Tensor,
+                  idx: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor]:
+        """The fusion inputs of :meth:`itm_loss`: ``3B`` rows of text, text
+        mask and image (positives, then negative texts, then negative
+        images) and their ``(3B,)`` labels (1 = matched). Arguments as in
+        :meth:`itm_loss`.
+        """
         B = image.shape[0]
         gather = self.itm_gather and dist.get_world_size() > 1
         if gather:
@@ -124,15 +141,13 @@ class BaseVLModel(BaseModel):
                 positives[rows, rows + offset] = True
         neg_text, neg_image = self.itm_head.sample_negatives(
             sim_i2t, sim_t2i, positives)
-        fused = self.fusion_encoder(
-            torch.cat([text, text, text_all[neg_text]]),
-            torch.cat([text_mask, text_mask, mask_all[neg_text]]),
-            torch.cat([image, image_all[neg_image], image]))
         labels = torch.cat([
             torch.ones(B, dtype=torch.long),
             torch.zeros(2 * B, dtype=torch.long)
         ]).to(image.device)
-        return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
+        return (torch.cat([text, text, text_all[neg_text]]),
+                torch.cat([text_mask, text_mask, mask_all[neg_text]]),
+                torch.cat([image, image_all[neg_image], image]), labels)
 
     @staticmethod
     def views(images) -> Tuple[Optional[torch.Tensor], torch.Tensor]:

@@ -1,10 +1,11 @@
 """SemMIM pre-training (paper Section 3; SPEC section 2)."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
 
 from semmim.registry import MODELS
+from ..utils.merged_passes import merged_call
 from .base_vl_model import BaseVLModel
 
 TEACHER_TEXT = ('online', 'momentum')
@@ -16,14 +17,19 @@ class SemMIM(BaseVLModel):
 
     One step (SPEC section 2) on two views I1 (teacher) and I2 (student):
 
-    1. text features ``w = E_T(caption)``;
-    2. online clean pass ``v = E_I(I2)`` (ITC, ITM, MLM, PLM; student [CLS]);
-    3. momentum passes (no grad): ``E^_I`` on I1 and I2 visual-only (one
+    1. online text passes: the caption ``w = E_T(caption)``, the MLM-masked
+       caption and the PLM prefix;
+    2. momentum passes (no grad): ``E^_I`` on I1 and I2 visual-only (one
        batch), and the last layers of I2 again with the text: [CLS] target,
        patch features for masking, patch targets; momentum text features;
-    4. text-guided masking of I2's patches;
-    5. online masked pass with the text injected in the last layers;
+    3. text-guided masking of I2's patches;
+    4. online passes on I2: clean ``v = E_I(I2)`` (ITC, ITM, MLM, PLM;
+       student [CLS]) and masked, with the text injected in the last layers;
+    5. the fusion encoder on the ITM pairs, the MLM text and the prefix;
     6. the six losses (L_cls, L_patch, ITC, ITM, MLM, PLM), weight 1 each.
+
+    With ``merge_passes`` (the default) each encoder runs once per step on
+    the concatenation of its inputs (see :func:`merged_call`).
 
     Ablations switch parts off by config: ``mim_head=None`` (w/o MIM; then no
     ``cls_head`` either), a pixel or dVAE ``mim_head`` (other MIM targets),
@@ -53,6 +59,12 @@ class SemMIM(BaseVLModel):
         teacher_text (str): Text features injected into the momentum
             encoder: the online ones, detached (as the paper draws it), or
             the momentum text encoder's. Defaults to 'online'.
+        merge_passes (bool): Run each encoder once per step on the
+            concatenation of its inputs (text encoder: caption, MLM text,
+            PLM prefix; ViT: clean and masked I2 up to the injected layers;
+            fusion encoder: ITM pairs, MLM text, prefix). Same outputs as
+            separate passes, fewer and larger matrix multiplies, one weight
+            gradient per encoder. Defaults to True.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
 
@@ -76,6 +88,7 @@ class SemMIM(BaseVLModel):
                  mlm_distill: bool = True,
                  itm_gather: bool = True,
                  teacher_text: str = 'online',
+                 merge_passes: bool = True,
                  data_preprocessor: Optional[dict] = dict(
                      type='VLDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
@@ -116,6 +129,7 @@ class SemMIM(BaseVLModel):
         self.mlm_distill = mlm_distill
         self.itm_gather = itm_gather
         self.teacher_text = teacher_text
+        self.merge_passes = merge_passes
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers with ALBEF's. Frozen copies, updated by
@@ -175,51 +189,108 @@ class SemMIM(BaseVLModel):
         ids, tmask = inputs['text_ids'], inputs['text_mask']
         inject = self.mim_head is not None and \
             self.vision_backbone.text_inject_start is not None
+        merge = self.merge_passes
+        masked_ids, mlm_labels = self.mlm_head.mask(ids)
+        prefix_ids, prefix_mask, target_ids, target_mask, _ = \
+            self.plm_head.split(ids, tmask)
 
-        # 1-2. online text and clean image passes
-        text = self.text_encoder(ids, tmask)
-        image = self.vision_backbone(img2)[0]
-        image_feat = self.itc_head.project_image(image[:, 0])
+        # 1. online text passes: caption (ITC, ITM, injection), MLM-masked
+        # caption, PLM prefix
+        text, text_mlm, prefix = merged_call(
+            self.text_encoder, [(ids, tmask), (masked_ids, tmask),
+                                (prefix_ids, prefix_mask)], merge)
         text_feat = self.itc_head.project_text(text[:, 0])
 
-        # 3. momentum passes (frozen copies)
+        # 2. momentum passes (frozen copies)
         self.itc_head.clamp_temperature()
         with torch.no_grad():
-            m = self.momentum_forward(img1, img2, ids, tmask, text.detach(),
-                                      inject)
+            m = self.momentum_forward(
+                img1, img2, ids, tmask, text.detach(), inject,
+                masked_ids=masked_ids if self.mlm_distill else None,
+                mlm_labels=mlm_labels)
 
-        losses = {}
-        # 4-5. masking and the masked, text-injected online pass
+        # 3. text-guided masking; the clean and the masked, text-injected
+        # online image passes
+        mask = None
         if self.mim_head is not None:
             mask = self.mask_generator(
                 patch_feat=m['patch_proj'], text_feat=text_feat.detach())
-            masked = self.vision_backbone(
-                img2, mask=mask,
-                text=text if inject else None, text_mask=tmask)[0]
-            losses.update(self.mim_loss(masked[:, 1:][mask], mask, img2, m))
+        image, masked = self.encode_image(img2, mask,
+                                          text if inject else None, tmask)
+        image_feat = self.itc_head.project_image(image[:, 0])
 
-        # 6. the other objectives
+        # 4. the six objectives
+        losses = {}
+        if self.mim_head is not None:
+            losses.update(self.mim_loss(masked[:, 1:][mask], mask, img2, m))
         if self.cls_head is not None:
             losses.update(self.cls_loss(image, img1, m))
         losses.update(
             self.itc_head.loss(image_feat, text_feat, m['image_feat'],
                                m['text_feat']))
-        # image tokens in the text width for the fusion encoder / decoder
+        # image tokens in the text width for the fusion encoder / decoder;
+        # one fusion pass over the ITM pairs, the MLM text and the prefix
         image_ctx = self.fusion_encoder.adapt_image(image)
-        losses.update(
-            self.itm_loss(image_ctx, text, tmask, image_feat, text_feat))
-        losses.update(self.mlm_loss(ids, tmask, image_ctx, m['image']))
-        losses.update(self.plm_loss(ids, tmask, image_ctx))
+        itm_text, itm_mask, itm_image, itm_labels = self.itm_pairs(
+            image_ctx, text, tmask, image_feat, text_feat)
+        fused_itm, fused_mlm, fused_prefix = merged_call(
+            self.fusion_encoder,
+            [(itm_text, itm_mask, itm_image), (text_mlm, tmask, image_ctx),
+             (prefix, prefix_mask, image_ctx)], merge)
+        losses.update(self.itm_head.loss(
+            self.itm_head(fused_itm[:, 0]), itm_labels))
+        losses.update(self.mlm_head.loss(fused_mlm, mlm_labels,
+                                         m.get('mlm_logits')))
+        context = torch.cat([image_ctx, fused_prefix], dim=1)
+        context_mask = torch.cat(
+            [tmask.new_ones(image_ctx.shape[:2]), prefix_mask], dim=1)
+        losses.update(self.plm_head.loss(target_ids, target_mask, context,
+                                         context_mask))
         return losses
+
+    def encode_image(self, img2: torch.Tensor, mask: Optional[torch.Tensor],
+                     text: Optional[torch.Tensor],
+                     text_mask: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """The online clean pass on ``img2`` and, given a ``mask``, the
+        masked pass (with ``text`` injected in the last layers, if given).
+
+        With ``merge_passes`` both run the layers before the injection as
+        one batch ``[I2; masked I2]``; the last layers then run once without
+        and once with the text.
+
+        Returns:
+            tuple: ``(clean, masked)`` tokens ``(B, 1 + N, C)``; ``masked`` is
+            None without a mask.
+        """
+        backbone = self.vision_backbone
+        if mask is None:
+            return backbone(img2)[0], None
+        if not self.merge_passes:
+            return backbone(img2)[0], backbone(
+                img2, mask=mask, text=text, text_mask=text_mask)[0]
+        n = backbone.num_text_layers if text is not None else 0
+        B = img2.shape[0]
+        trunk = backbone.forward_trunk(
+            torch.cat([img2, img2]), torch.cat([torch.zeros_like(mask), mask]),
+            num_head_layers=n)
+        clean = backbone.forward_head_layers(trunk[:B], num_head_layers=n)
+        masked = backbone.forward_head_layers(
+            trunk[B:], text=text, text_mask=text_mask, num_head_layers=n)
+        return clean, masked
 
     @torch.no_grad()
     def momentum_forward(self, img1, img2, ids, tmask, text,
-                         inject: bool) -> Dict[str, torch.Tensor]:
+                         inject: bool,
+                         masked_ids: Optional[torch.Tensor] = None,
+                         mlm_labels: Optional[torch.Tensor] = None
+                         ) -> Dict[str, torch.Tensor]:
         """Every momentum-model output of the step (SPEC 2.3).
 
         E^_I runs once on ``[I1; I2]`` for the layers both visual-only
         passes share; with text injection its last ``N`` layers run again on
-        I2's trunk with the text. Text never reaches the [CLS] target.
+        I2's trunk with the text. Text never reaches the [CLS] target. Given
+        ``masked_ids`` and ``mlm_labels``, also the MLM distillation logits
+        at the masked positions (``mlm_logits``).
         """
         vis = self.momentum_vision.module
         towers = self.momentum_towers.module
@@ -236,10 +307,19 @@ class SemMIM(BaseVLModel):
             v2[:, 0], towers['vision_proj'])
         out['patch_proj'] = self.itc_head.project_image(
             v2[:, 1:], towers['vision_proj'])
-        text_m = towers['text_encoder'](ids, tmask)
+        texts = [(ids, tmask)]
+        if masked_ids is not None:
+            texts.append((masked_ids, tmask))
+        text_m, *text_mlm = merged_call(towers['text_encoder'], texts,
+                                        self.merge_passes)
         out['text'] = text_m
         out['text_feat'] = self.itc_head.project_text(
             text_m[:, 0], towers['text_proj'])
+        if text_mlm and mlm_labels is not None:
+            fusion_m = towers['fusion_encoder']
+            fused_m = fusion_m(text_mlm[0], tmask, fusion_m.adapt_image(v2))
+            out['mlm_logits'] = towers['mlm_head'](
+                fused_m[mlm_labels != -100])
         if use_view1:
             out['cls_logits'] = vis['head'](visual[:B, 0])
             if self.symmetric_cls:
@@ -269,30 +349,3 @@ class SemMIM(BaseVLModel):
                 self.encoding_head(image1[:, 0]), m['cls_logits_2'])
             loss = {k: (loss[k] + swapped[k]) / 2 for k in loss}
         return loss
-
-    def mlm_loss(self, ids, tmask, image, image_m):
-        masked_ids, labels = self.mlm_head.mask(ids)
-        text = self.text_encoder(masked_ids, tmask)
-        fused = self.fusion_encoder(text, tmask, image)
-        momentum_logits = None
-        if self.mlm_distill:
-            with torch.no_grad():
-                towers = self.momentum_towers.module
-                text_m = towers['text_encoder'](masked_ids, tmask)
-                fusion_m = towers['fusion_encoder']
-                fused_m = fusion_m(text_m, tmask,
-                                   fusion_m.adapt_image(image_m))
-                momentum_logits = towers['mlm_head'](
-                    fused_m[labels != -100])
-        return self.mlm_head.loss(fused, labels, momentum_logits)
-
-    def plm_loss(self, ids, tmask, image):
-        prefix_ids, prefix_mask, target_ids, target_mask, _ = \
-            self.plm_head.split(ids, tmask)
-        prefix = self.text_encoder(prefix_ids, prefix_mask)
-        prefix = self.fusion_encoder(prefix, prefix_mask, image)
-        context = torch.cat([image, prefix], dim=1)
-        context_mask = torch.cat(
-            [tmask.new_ones(image.shape[:2]), prefix_mask], dim=1)
-        return self.plm_head.loss(target_ids, target_mask, context,
-                                  context_mask)
