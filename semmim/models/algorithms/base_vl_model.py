@@ -3,21 +3,12 @@ from typing import Callable, Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine import dist
 from mmengine.model import BaseModel
 
 from ..utils.distributed import all_gather_no_grad, all_gather_with_grad
+from ..utils.merged_passes import pad_tokens
 from ..utils.momentum import MomentumEMA
-
-
-def pad_tokens(x: torch.Tensor, length: int, value=0) -> torch.Tensor:
-    """Right-pad dim 1 of ``x`` to ``length``."""
-    extra = length - x.shape[1]
-    if extra <= 0:
-        return x
-    pad = [0, 0] * (x.dim() - 2) + [0, extra]
-    return F.pad(x, pad, value=value)
 
 
 class BaseVLModel(BaseModel):

@@ -7,7 +7,8 @@ from mmengine import dist
 
 from semmim.registry import MODELS
 from ..utils.distributed import all_reduce_sum
-from .base_vl_model import BaseVLModel, pad_tokens
+from ..utils.merged_passes import pad_tokens
+from .base_vl_model import BaseVLModel
 
 
 @MODELS.register_module()

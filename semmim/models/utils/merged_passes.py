@@ -13,11 +13,13 @@ import torch
 import torch.nn.functional as F
 
 
-def _pad(x: torch.Tensor, length: int) -> torch.Tensor:
+def pad_tokens(x: torch.Tensor, length: int, value=0) -> torch.Tensor:
+    """Right-pad dim 1 of ``x`` to ``length``."""
     extra = length - x.shape[1]
-    if extra == 0:
+    if extra <= 0:
         return x
-    return F.pad(x, [0, 0] * (x.dim() - 2) + [0, extra])
+    pad = [0, 0] * (x.dim() - 2) + [0, extra]
+    return F.pad(x, pad, value=value)
 
 
 def merged_call(fn: Callable[..., torch.Tensor],
@@ -40,8 +42,8 @@ def merged_call(fn: Callable[..., torch.Tensor],
         return [fn(*g) for g in groups]
     length = max(g[0].shape[1] for g in groups)
     rows = [g[0].shape[0] for g in groups]
-    args = [torch.cat([_pad(g[0], length) for g in groups]),
-            torch.cat([_pad(g[1], length) for g in groups])]
+    args = [torch.cat([pad_tokens(g[0], length) for g in groups]),
+            torch.cat([pad_tokens(g[1], length) for g in groups])]
     for i in range(2, len(groups[0])):
         args.append(torch.cat([g[i] for g in groups]))
     out = fn(*args)
