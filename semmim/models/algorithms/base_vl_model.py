@@ -86,9 +86,9 @@ class BaseVLModel(BaseModel):
             idx (Tensor, optional): ``(B,)`` image ids; pairs sharing an id
                 are positives, never negatives.
         """
-        text, text_mask, image, labels = self.itm_pairs(
+        text, text_mask, images, rows, labels = self.itm_pair_rows(
             image, text, text_mask, image_feat, text_feat, idx)
-        fused = self.fusion_encoder(text, text_mask, image)
+        fused = self.fusion_encoder(text, text_mask, images, image_index=rows)
         return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
 
     def itm_pairs(self,
@@ -102,6 +102,24 @@ class BaseVLModel(BaseModel):
         mask and image (positives, then negative texts, then negative
         images) and their ``(3B,)`` labels (1 = matched). Arguments as in
         :meth:`itm_loss`.
+        """
+        text, text_mask, images, rows, labels = self.itm_pair_rows(
+            image, text, text_mask, image_feat, text_feat, idx)
+        return text, text_mask, images.index_select(0, rows), labels
+
+    def itm_pair_rows(self,
+                      image: torch.Tensor,
+                      text: torch.Tensor,
+                      text_mask: torch.Tensor,
+                      image_feat: torch.Tensor,
+                      text_feat: torch.Tensor,
+                      idx: Optional[torch.Tensor] = None
+                      ) -> Tuple[torch.Tensor]:
+        """:meth:`itm_pairs` with the images left distinct: ``(text,
+        text_mask, images, rows, labels)``, where pair ``i`` shows
+        ``images[rows[i]]``. ``images`` is this rank's ``image`` or, when
+        gathering, every rank's; the fusion encoder takes ``rows`` as its
+        ``image_index`` and computes each image's keys and values once.
         """
         B = image.shape[0]
         gather = self.itm_gather and dist.get_world_size() > 1
@@ -136,9 +154,10 @@ class BaseVLModel(BaseModel):
             torch.ones(B, dtype=torch.long),
             torch.zeros(2 * B, dtype=torch.long)
         ]).to(image.device)
+        own = torch.arange(B, device=image.device) + offset
         return (torch.cat([text, text, text_all[neg_text]]),
                 torch.cat([text_mask, text_mask, mask_all[neg_text]]),
-                torch.cat([image, image_all[neg_image], image]), labels)
+                image_all, torch.cat([own, neg_image.to(own), own]), labels)
 
     @staticmethod
     def views(images) -> Tuple[Optional[torch.Tensor], torch.Tensor]:

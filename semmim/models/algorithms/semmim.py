@@ -1,4 +1,5 @@
 """SemMIM pre-training (paper Section 3; SPEC section 2)."""
+from functools import partial
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -65,6 +66,11 @@ class SemMIM(BaseVLModel):
             fusion encoder: ITM pairs, MLM text, prefix). Same outputs as
             separate passes, fewer and larger matrix multiplies, one weight
             gradient per encoder. Defaults to True.
+        image_kv_once (bool): Compute the fusion encoder's cross-attention
+            keys and values once per image, not once per text row that
+            attends to it (``3B`` ITM pairs + ``B`` MLM + ``B`` prefix rows
+            over ``B`` images, or the gathered ones). Same outputs, about 7%
+            fewer FLOPs per full-size step. Defaults to True.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
 
@@ -89,6 +95,7 @@ class SemMIM(BaseVLModel):
                  itm_gather: bool = True,
                  teacher_text: str = 'online',
                  merge_passes: bool = True,
+                 image_kv_once: bool = True,
                  data_preprocessor: Optional[dict] = dict(
                      type='VLDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
@@ -130,6 +137,7 @@ class SemMIM(BaseVLModel):
         self.itm_gather = itm_gather
         self.teacher_text = teacher_text
         self.merge_passes = merge_passes
+        self.image_kv_once = image_kv_once
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers with ALBEF's. Frozen copies, updated by
@@ -231,12 +239,13 @@ class SemMIM(BaseVLModel):
         # image tokens in the text width for the fusion encoder / decoder;
         # one fusion pass over the ITM pairs, the MLM text and the prefix
         image_ctx = self.fusion_encoder.adapt_image(image)
-        itm_text, itm_mask, itm_image, itm_labels = self.itm_pairs(
-            image_ctx, text, tmask, image_feat, text_feat)
+        itm_text, itm_mask, images, itm_rows, itm_labels = \
+            self.itm_pair_rows(image_ctx, text, tmask, image_feat, text_feat)
+        own = itm_rows[:img2.shape[0]]  # this rank's images in ``images``
         fused_itm, fused_mlm, fused_prefix = merged_call(
-            self.fusion_encoder,
-            [(itm_text, itm_mask, itm_image), (text_mlm, tmask, image_ctx),
-             (prefix, prefix_mask, image_ctx)], merge)
+            partial(self.fuse_rows, images),
+            [(itm_text, itm_mask, itm_rows), (text_mlm, tmask, own),
+             (prefix, prefix_mask, own)], merge)
         losses.update(self.itm_head.loss(
             self.itm_head(fused_itm[:, 0]), itm_labels))
         losses.update(self.mlm_head.loss(fused_mlm, mlm_labels,
@@ -247,6 +256,18 @@ class SemMIM(BaseVLModel):
         losses.update(self.plm_head.loss(target_ids, target_mask, context,
                                          context_mask))
         return losses
+
+    def fuse_rows(self, images: torch.Tensor, text: torch.Tensor,
+                  text_mask: torch.Tensor,
+                  rows: torch.Tensor) -> torch.Tensor:
+        """The fusion encoder on ``text`` with row ``b`` seeing
+        ``images[rows[b]]`` (keys and values once per image when
+        ``image_kv_once``)."""
+        if self.image_kv_once:
+            return self.fusion_encoder(text, text_mask, images,
+                                       image_index=rows)
+        return self.fusion_encoder(text, text_mask,
+                                   images.index_select(0, rows))
 
     def encode_image(self, img2: torch.Tensor, mask: Optional[torch.Tensor],
                      text: Optional[torch.Tensor],

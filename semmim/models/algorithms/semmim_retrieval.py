@@ -165,13 +165,28 @@ class SemMIMRetrieval(BaseVLModel):
     @torch.no_grad()
     def itm_scores(self, image_embeds: torch.Tensor,
                    text_embeds: torch.Tensor,
-                   text_mask: torch.Tensor) -> torch.Tensor:
-        """Matched-logit of paired rows, ``rerank_batch`` pairs at a time."""
+                   text_mask: torch.Tensor,
+                   image_index: Optional[torch.Tensor] = None
+                   ) -> torch.Tensor:
+        """Matched-logit of paired rows, ``rerank_batch`` pairs at a time.
+
+        Pair ``b`` is ``(image_embeds[b], text_embeds[b])``, or with
+        ``image_index`` ``(image_embeds[image_index[b]], text_embeds[b])``:
+        then each distinct image of a batch has its cross-attention keys
+        and values computed once (the image-to-text re-rank pairs one image
+        with its ``k`` candidate texts).
+        """
         scores = []
-        for s in range(0, image_embeds.shape[0], self.rerank_batch):
+        for s in range(0, text_embeds.shape[0], self.rerank_batch):
             e = s + self.rerank_batch
-            fused = self.fusion_encoder(text_embeds[s:e], text_mask[s:e],
-                                        image_embeds[s:e])
+            if image_index is None:
+                fused = self.fusion_encoder(text_embeds[s:e], text_mask[s:e],
+                                            image_embeds[s:e])
+            else:
+                distinct, rows = image_index[s:e].unique(return_inverse=True)
+                fused = self.fusion_encoder(
+                    text_embeds[s:e], text_mask[s:e],
+                    image_embeds.index_select(0, distinct), image_index=rows)
             scores.append(self.itm_head(fused[:, 0])[:, 1].float())
         return torch.cat(scores)
 
@@ -209,10 +224,10 @@ class SemMIMRetrieval(BaseVLModel):
             return all_reduce_sum(out)
 
         score_i2t = rerank(
-            sims, lambda q, c: self.itm_scores(image_embeds[q],
-                                               text_embeds[c], text_mask[c]))
+            sims, lambda q, c: self.itm_scores(
+                image_embeds, text_embeds[c], text_mask[c], image_index=q))
         score_t2i = rerank(
             sims.t().contiguous(),
-            lambda q, c: self.itm_scores(image_embeds[c], text_embeds[q],
-                                         text_mask[q]))
+            lambda q, c: self.itm_scores(image_embeds, text_embeds[q],
+                                         text_mask[q], image_index=c))
         return score_i2t, score_t2i

@@ -11,6 +11,36 @@ from ..utils.bert import extended_mask, init_bert_weights, make_bert_config
 from ..utils.pretrained_init import check_pretrained_file
 
 
+class RowIndexedLinear(nn.Linear):
+    """``nn.Linear`` whose output rows can be picked from its input rows.
+
+    With ``rows`` set (a ``(B,)`` index), ``forward(x)`` is
+    ``linear(x)[rows]``: the projection runs once per distinct input row and
+    is then shared. The fusion encoder puts these in place of each
+    cross-attention's key and value projections, so an image that several
+    texts attend to (the ITM pairs, the MLM text, the PLM prefix) has its
+    keys and values computed once. Parameter names are ``nn.Linear``'s, so
+    checkpoints are unchanged.
+    """
+
+    rows: Optional[torch.Tensor] = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = super().forward(x)
+        return out if self.rows is None else out.index_select(0, self.rows)
+
+    @classmethod
+    def from_linear(cls, linear: nn.Linear) -> 'RowIndexedLinear':
+        # skip_init: no random initialisation, so building the encoder
+        # draws the same random numbers as plain BertLayers do
+        new = nn.utils.skip_init(cls, linear.in_features, linear.out_features,
+                                 bias=linear.bias is not None,
+                                 device=linear.weight.device,
+                                 dtype=linear.weight.dtype)
+        new.weight, new.bias = linear.weight, linear.bias
+        return new
+
+
 @MODELS.register_module()
 class BertFusionEncoder(BaseModule):
     """BERT layers, each self-attention -> cross-attention -> FFN.
@@ -42,6 +72,10 @@ class BertFusionEncoder(BaseModule):
             num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
         self.layers = nn.ModuleList(
             BertLayer(self.config) for _ in range(num_layers))
+        for layer in self.layers:
+            cross = layer.crossattention.self
+            cross.key = RowIndexedLinear.from_linear(cross.key)
+            cross.value = RowIndexedLinear.from_linear(cross.value)
         self.image_adapter = None
         if vision_dims is not None and vision_dims != self.config.hidden_size:
             self.image_adapter = nn.Linear(vision_dims,
@@ -67,15 +101,22 @@ class BertFusionEncoder(BaseModule):
                 text: torch.Tensor,
                 text_mask: torch.Tensor,
                 image: torch.Tensor,
-                image_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+                image_mask: Optional[torch.Tensor] = None,
+                image_index: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Fuse text with image tokens.
 
         Args:
             text (Tensor): ``(B, L, C)`` text features.
             text_mask (Tensor): ``(B, L)``, 1 for real tokens.
             image (Tensor): ``(B, N, C)`` image (or other context) tokens,
-                already in the text width (see :meth:`adapt_image`).
-            image_mask (Tensor, optional): ``(B, N)``, 1 for real tokens.
+                already in the text width (see :meth:`adapt_image`); with
+                ``image_index``, ``(U, N, C)`` distinct images.
+            image_mask (Tensor, optional): ``(B, N)`` (or ``(U, N)`` with
+                ``image_index``), 1 for real tokens.
+            image_index (Tensor, optional): ``(B,)`` long: text row ``b``
+                attends to ``image[image_index[b]]``. The same as passing
+                ``image[image_index]``, but each image's cross-attention
+                keys and values are computed once, not once per text row.
 
         Returns:
             Tensor: ``(B, L, C)`` fused features; ``[:, 0]`` is [CLS].
@@ -83,6 +124,25 @@ class BertFusionEncoder(BaseModule):
         if image.shape[-1] != text.shape[-1]:
             raise ValueError(f'image width {image.shape[-1]} != text width '
                              f'{text.shape[-1]}: use equal widths')
+        if image_index is not None:
+            if image_mask is not None:
+                image_mask = image_mask.index_select(0, image_index)
+            if self.with_cp and text.requires_grad:
+                # checkpointed layers re-run in the backward, outside this
+                # call: index the images up front instead
+                image = image.index_select(0, image_index)
+                image_index = None
+        projections = [p for layer in self.layers for p in (
+            layer.crossattention.self.key, layer.crossattention.self.value)]
+        for p in projections:
+            p.rows = image_index
+        try:
+            return self._layers_forward(text, text_mask, image, image_mask)
+        finally:
+            for p in projections:
+                p.rows = None
+
+    def _layers_forward(self, text, text_mask, image, image_mask):
         self_mask = extended_mask(text_mask, text.dtype)
         cross_mask = None
         if image_mask is not None:

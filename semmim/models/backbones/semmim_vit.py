@@ -46,7 +46,8 @@ class SemMIMVisionTransformer(VisionTransformer):
             costs one more forward in backward). Defaults to False.
         pre_norm (bool): CLIP's LayerNorm before the first layer.
             Defaults to True.
-        layer_cfgs (dict): Per-layer settings; defaults to QuickGELU (CLIP).
+        layer_cfgs (dict): Per-layer settings; defaults to QuickGELU (CLIP)
+            through the fused SiLU kernel (:class:`FastQuickGELU`).
         norm_cfg (dict): Defaults to ``dict(type='LN', eps=1e-5)`` (CLIP).
         **kwargs: See mmpretrain's ``VisionTransformer``.
     """
@@ -57,7 +58,7 @@ class SemMIMVisionTransformer(VisionTransformer):
                  text_dims: Optional[int] = None,
                  with_cp: bool = False,
                  pre_norm: bool = True,
-                 layer_cfgs: dict = dict(act_cfg=dict(type='QuickGELU')),
+                 layer_cfgs: dict = dict(act_cfg=dict(type='FastQuickGELU')),
                  norm_cfg: dict = dict(type='LN', eps=1e-5),
                  out_type: str = 'raw',
                  **kwargs):

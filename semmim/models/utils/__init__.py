@@ -1,9 +1,10 @@
+from .activations import FastQuickGELU
 from .data_preprocessor import VLDataPreprocessor
 from .mask_generator import TextGuidedMaskGenerator
 from .momentum import MomentumEMA
 from .tokenizer import LocalBertTokenizer
 
 __all__ = [
-    'LocalBertTokenizer', 'MomentumEMA', 'TextGuidedMaskGenerator',
+    'FastQuickGELU', 'LocalBertTokenizer', 'MomentumEMA', 'TextGuidedMaskGenerator',
     'VLDataPreprocessor'
 ]

@@ -177,13 +177,17 @@ def test_extract_feat(tiny_model):
     dict(mim_head=None, cls_head=None, mlm_distill=False),
     dict(mlm_distill=True, teacher_text='momentum'),
 ])
-def test_merged_passes_match_separate_passes(overrides):
-    """One call per encoder on concatenated inputs gives the losses and the
-    gradients of separate calls (no dropout here, same random draws)."""
+@pytest.mark.parametrize('flag', ['merge_passes', 'image_kv_once'])
+def test_merged_passes_match_separate_passes(overrides, flag):
+    """One call per encoder on concatenated inputs (``merge_passes``), and
+    cross-attention keys/values once per image (``image_kv_once``), give the
+    losses and the gradients of the plain computation (no dropout here, same
+    random draws)."""
     results = []
-    for merge in (False, True):
+    for on in (False, True):
         torch.manual_seed(0)
-        model = MODELS.build(tiny_semmim_cfg(merge_passes=merge, **overrides))
+        model = MODELS.build(
+            tiny_semmim_cfg(**{flag: on}, **overrides))
         model.init_weights()
         # a prefix shorter than the caption and ITM texts of one length:
         # padding and splitting are exercised

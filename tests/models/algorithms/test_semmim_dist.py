@@ -77,3 +77,58 @@ def test_two_rank_semmim_steps(tmp_path):
     for r in (r0, r1):
         neg = r['negatives']
         assert neg.max() >= 4 and neg.min() < 4, neg
+
+
+def _kv_once_worker(rank, world, port, out_dir):
+    """One DDP step with and without ``image_kv_once``; each rank saves its
+    losses and gradients."""
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    torch.set_num_threads(1)
+    import semmim  # noqa: F401
+    from mmengine.model import MMDistributedDataParallel
+
+    from semmim.registry import MODELS
+    from semmim.utils import register_all_modules
+    from tests.conftest import CAPTIONS, tiny_batch, tiny_semmim_cfg
+    register_all_modules()
+    results = {}
+    for on in (False, True):
+        torch.manual_seed(0)
+        model = MODELS.build(tiny_semmim_cfg(image_kv_once=on))
+        model.init_weights()
+        ddp = MMDistributedDataParallel(module=model, device_ids=None,
+                                        broadcast_buffers=False)
+        torch.manual_seed(100 + rank)
+        captions = [CAPTIONS[(rank * 2 + i) % len(CAPTIONS)]
+                    for i in range(4)]
+        losses = ddp(**tiny_batch(model, captions=captions, seed=rank),
+                     mode='loss')
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        results[on] = dict(
+            losses={k: v.detach() for k, v in losses.items()},
+            grads={n: p.grad.clone() for n, p in model.named_parameters()
+                   if p.grad is not None})
+    torch.save(results, os.path.join(out_dir, f'kv{rank}.pth'))
+    dist.destroy_process_group()
+
+
+@pytest.mark.timeout(300)
+def test_two_rank_image_kv_once_matches_indexed_images(tmp_path):
+    """With ITM candidates gathered from both ranks, computing each image's
+    keys and values once gives the losses and (all-reduced) gradients of
+    fusing one indexed copy of the image per text row."""
+    mp.spawn(_kv_once_worker, args=(2, _free_port(), str(tmp_path)),
+             nprocs=2, join=True)
+    for rank in (0, 1):
+        r = torch.load(tmp_path / f'kv{rank}.pth', weights_only=False)
+        off, on = r[False], r[True]
+        for key, value in off['losses'].items():
+            torch.testing.assert_close(on['losses'][key], value,
+                                       rtol=1e-6, atol=1e-6, msg=key)
+        assert off['grads'].keys() == on['grads'].keys()
+        for name, g in off['grads'].items():
+            if name.endswith('key.bias'):
+                continue  # zero in exact arithmetic: round-off only
+            assert (on['grads'][name] - g).abs().max() <= \
+                1e-5 * g.abs().max(), name
