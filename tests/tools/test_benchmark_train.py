@@ -1,5 +1,6 @@
 """The training benchmark runs on a tiny config and reports what it says."""
 import importlib.util
+from collections import Counter
 import os.path as osp
 
 import pytest
@@ -87,3 +88,41 @@ def test_allocator_setting_is_applied_to_every_step(flag, kept, tiny_shapes,
     name = report['synthetic'][0]['config']
     assert name == config + ('' if kept else ' [default malloc]')
     assert calls == [kept] * 2  # warm-up and timed step
+
+
+def test_record_and_replay_kernels():
+    """The recorder sees each matmul of a forward + backward once per call,
+    with its layout; the replay times exactly those calls."""
+    bench = load_benchmark()
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(64, 32)
+    x = torch.randn(16, 64, requires_grad=True)
+
+    def step():
+        q = lin(x).view(2, 8, 32)
+        attn = torch.nn.functional.scaled_dot_product_attention(
+            q[:, None], q[:, None], q[:, None])
+        attn.sum().backward()
+
+    calls = bench.record_kernels(step)
+    names = Counter()
+    for (func, _, _), n in calls.items():
+        names[func.__name__.split('.')[0]] += n
+    # forward addmm; backward: grad of input and of weight (two mm)
+    assert names['addmm'] == 1 and names['mm'] == 2
+    assert sum(n for k, n in names.items() if 'attention' in k) == 2
+    specs = {args[1][1:3] for func, args, _ in calls
+             if func.__name__.startswith('addmm')}
+    assert specs == {((16, 64), (64, 1))}  # shape and strides of the input
+    assert bench.replay_kernels(calls) > 0
+
+
+@pytest.mark.timeout(600)
+def test_kernels_flag_reports_the_kernel_share(tiny_shapes, tmp_path, capsys):
+    config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
+    report = load_benchmark().main([config, '--batch-size', '2', '--iters',
+                                    '1', '--warmup', '1', '--kernels'])
+    out = capsys.readouterr().out
+    (run,) = report['synthetic']
+    assert 0 < run['kernel_s']
+    assert 'matmul + attention kernels alone' in out

@@ -18,6 +18,9 @@ Examples:
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py --data both
     python tools/analysis_tools/benchmark_train.py \\
         configs/semmim/pretrain_4m.py --batch-size 2 --ab amp
+    # how fast could the step be? its matmul and attention kernels alone
+    python tools/analysis_tools/benchmark_train.py \\
+        configs/semmim/pretrain_4m.py --batch-size 2 --kernels
 """
 import argparse
 import copy
@@ -25,6 +28,7 @@ import random
 import resource
 import statistics
 import time
+from collections import Counter
 from typing import Dict, List, Optional
 
 import torch
@@ -147,6 +151,89 @@ def real_batches(cfg: Config, batch_size: int):
             yield batch
 
 
+KERNEL_OPS = ('mm', 'addmm', 'bmm', 'baddbmm',
+              '_scaled_dot_product_flash_attention_for_cpu',
+              '_scaled_dot_product_flash_attention_for_cpu_backward',
+              '_scaled_dot_product_flash_attention',
+              '_scaled_dot_product_flash_attention_backward',
+              '_scaled_dot_product_efficient_attention',
+              '_scaled_dot_product_efficient_attention_backward')
+
+
+def _spec(x):
+    """A hashable description of an op argument (tensors by shape, strides
+    and dtype; their values do not change a kernel's time)."""
+    if isinstance(x, torch.Tensor):
+        return ('tensor', tuple(x.shape), tuple(x.stride()), x.dtype,
+                x.device.type)
+    if isinstance(x, (list, tuple)):
+        return ('seq', tuple(_spec(v) for v in x))
+    return ('value', x)
+
+
+def _materialise(spec):
+    kind, *rest = spec
+    if kind == 'seq':
+        return [_materialise(v) for v in rest[0]]
+    if kind == 'value':
+        return rest[0]
+    shape, stride, dtype, device = rest
+    size = 1 + sum((n - 1) * st for n, st in zip(shape, stride)) \
+        if all(shape) else 1
+    base = torch.randn(size, device=device).to(dtype) \
+        if dtype.is_floating_point else torch.ones(size, dtype=dtype,
+                                                   device=device)
+    return base.as_strided(shape, stride)
+
+
+def record_kernels(fn) -> Counter:
+    """``{(op, arg specs): calls}`` of the matmul and attention kernels
+    that ``fn()`` runs (forward and backward)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+    ops = {getattr(torch.ops.aten, n).default for n in KERNEL_OPS
+           if hasattr(torch.ops.aten, n)}
+
+    class Recorder(TorchDispatchMode):
+
+        def __init__(self):
+            super().__init__()
+            self.calls = Counter()
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func in ops:
+                key = (func, tuple(_spec(a) for a in args),
+                       tuple(sorted((k, _spec(v)) for k, v in kwargs.items())))
+                self.calls[key] += 1
+            return func(*args, **kwargs)
+
+    recorder = Recorder()
+    with recorder:
+        fn()
+    return recorder.calls
+
+
+@torch.no_grad()
+def replay_kernels(calls: Counter, repeat: int = 3) -> float:
+    """Seconds the recorded kernels take run alone, one call at a time on
+    fresh inputs of the same shapes and layouts (best of ``repeat`` per
+    call, times its count): the step's time if nothing else cost time."""
+    total = 0.0
+    for (func, args, kwargs), count in calls.items():
+        a = [_materialise(x) for x in args]
+        kw = {k: _materialise(v) for k, v in kwargs}
+        func(*a, **kw)
+        best = float('inf')
+        for _ in range(repeat):
+            t = time.perf_counter()
+            func(*a, **kw)
+            if a and isinstance(a[0], torch.Tensor) and a[0].is_cuda:
+                torch.cuda.synchronize()
+            best = min(best, time.perf_counter() - t)
+        total += best * count
+    return total
+
+
 class Peaks:
     """Matmul peaks measured several times during the run (before the
     first step and between rounds of steps); fractions use the best one.
@@ -259,6 +346,11 @@ def main(argv=None) -> dict:
         '--ab', choices=['amp', 'compile'],
         help='time CONFIG without and with --amp or --compile, interleaved '
         '(instead of --compare)')
+    parser.add_argument(
+        '--kernels', action='store_true',
+        help="also replay one step's matmul and attention kernels alone "
+        '(synthetic data): their time against the step, and the fraction '
+        'of the peak a step of only those kernels would reach')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.threads:
@@ -316,7 +408,7 @@ def main(argv=None) -> dict:
                     b.warmup_s += t['total']
             peaks.measure()  # between rounds: the best of the whole run
         results = []
-        for (path, _, b), tt in zip(benches, times):
+        for (path, _, b), tt, batch in zip(benches, times, batches):
             text, total = summarise(f'{path} (synthetic batches of '
                                     f'{b.batch_size})', tt, b.batch_size,
                                     b.flops, data_times=(), **peaks.ref(b.amp))
@@ -326,6 +418,17 @@ def main(argv=None) -> dict:
             results.append((total, b.flops))
             report['synthetic'].append(dict(config=path, s_per_iter=total,
                                             flops=b.flops))
+            if args.kernels:
+                calls = record_kernels(lambda: b.step(batch))
+                kernel_s = replay_kernels(calls)
+                peak = peaks.ref(b.amp)['peak']
+                print(f'  matmul + attention kernels alone '
+                      f'({sum(calls.values())} calls, {len(calls)} shapes, '
+                      f'replayed one by one): {kernel_s:.3f} s = '
+                      f'{100 * kernel_s / total:.0f}% of the step; a step '
+                      f'of only these kernels: '
+                      f'{100 * b.flops / kernel_s / peak:.1f}% of the peak')
+                report['synthetic'][-1]['kernel_s'] = kernel_s
         if len(results) == 2:
             (ta, fa), (tb, fb) = results
             print(f'A/B: time {ta / tb:.3f}x, FLOPs {fa / fb:.3f}x, '

@@ -5,6 +5,6 @@ from .momentum import MomentumEMA
 from .tokenizer import LocalBertTokenizer
 
 __all__ = [
-    'FastQuickGELU', 'LocalBertTokenizer', 'MomentumEMA', 'TextGuidedMaskGenerator',
-    'VLDataPreprocessor'
+    'FastQuickGELU', 'LocalBertTokenizer', 'MomentumEMA',
+    'TextGuidedMaskGenerator', 'VLDataPreprocessor'
 ]
