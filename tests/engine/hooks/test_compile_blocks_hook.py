@@ -66,3 +66,27 @@ def test_hook_compiles_the_runner_model(tiny_model, caplog):
     # one block class, many call sites: the default limit of 8 graphs per
     # function would silently send the rest to eager
     assert torch._dynamo.config.recompile_limit >= 64
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.skipif(not (shutil.which('c++') or shutil.which('g++')),
+                    reason='TorchInductor needs a C++ compiler on CPU')
+def test_compiled_fusion_layers_follow_the_image_index():
+    """The fusion encoder's image index lives on its key/value projections;
+    compiled layers read the current one at each call (a stale index baked
+    into a graph would fuse texts with the wrong images)."""
+    from semmim.models.backbones.bert_fusion_encoder import BertFusionEncoder
+    from tests.conftest import TINY_BERT
+    torch.manual_seed(0)
+    enc = BertFusionEncoder(num_layers=2, bert_cfg=TINY_BERT).eval()
+    ref = copy.deepcopy(enc)
+    assert compile_blocks(enc, block_types=['BertLayer']) == 2
+    images = torch.randn(3, 5, enc.embed_dims)
+    for rows in ([0, 1, 2, 0], [2, 2, 1, 0], [1, 0, 0, 2, 1]):
+        rows = torch.tensor(rows)
+        text = torch.randn(len(rows), 4, enc.embed_dims)
+        mask = torch.ones(len(rows), 4)
+        torch.testing.assert_close(
+            enc(text, mask, images, image_index=rows),
+            ref(text, mask, images.index_select(0, rows)),
+            rtol=1e-4, atol=1e-5)
