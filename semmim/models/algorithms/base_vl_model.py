@@ -91,22 +91,6 @@ class BaseVLModel(BaseModel):
         fused = self.fusion_encoder(text, text_mask, images, image_index=rows)
         return self.itm_head.loss(self.itm_head(fused[:, 0]), labels)
 
-    def itm_pairs(self,
-                  image: torch.Tensor,
-                  text: torch.Tensor,
-                  text_mask: torch.Tensor,
-                  image_feat: torch.Tensor,
-                  text_feat: torch.Tensor,
-                  idx: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor]:
-        """The fusion inputs of :meth:`itm_loss`: ``3B`` rows of text, text
-        mask and image (positives, then negative texts, then negative
-        images) and their ``(3B,)`` labels (1 = matched). Arguments as in
-        :meth:`itm_loss`.
-        """
-        text, text_mask, images, rows, labels = self.itm_pair_rows(
-            image, text, text_mask, image_feat, text_feat, idx)
-        return text, text_mask, images.index_select(0, rows), labels
-
     def itm_pair_rows(self,
                       image: torch.Tensor,
                       text: torch.Tensor,
@@ -115,11 +99,13 @@ class BaseVLModel(BaseModel):
                       text_feat: torch.Tensor,
                       idx: Optional[torch.Tensor] = None
                       ) -> Tuple[torch.Tensor]:
-        """:meth:`itm_pairs` with the images left distinct: ``(text,
-        text_mask, images, rows, labels)``, where pair ``i`` shows
-        ``images[rows[i]]``. ``images`` is this rank's ``image`` or, when
-        gathering, every rank's; the fusion encoder takes ``rows`` as its
-        ``image_index`` and computes each image's keys and values once.
+        """The fusion inputs of :meth:`itm_loss`: ``3B`` pairs (positives,
+        then negative texts, then negative images) as ``(text, text_mask,
+        images, rows, labels)``: pair ``i`` is text row ``i`` with
+        ``images[rows[i]]``, labelled 1 when matched. ``images`` is this
+        rank's ``image`` or, when gathering, every rank's; the fusion
+        encoder takes ``rows`` as its ``image_index`` and computes each
+        image's keys and values once. Arguments as in :meth:`itm_loss`.
         """
         B = image.shape[0]
         gather = self.itm_gather and dist.get_world_size() > 1

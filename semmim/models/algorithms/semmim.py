@@ -69,7 +69,7 @@ class SemMIM(BaseVLModel):
         image_kv_once (bool): Compute the fusion encoder's cross-attention
             keys and values once per image, not once per text row that
             attends to it (``3B`` ITM pairs + ``B`` MLM + ``B`` prefix rows
-            over ``B`` images, or the gathered ones). Same outputs, about 7%
+            over ``B`` images, or the gathered ones). Same outputs, about 8%
             fewer FLOPs per full-size step. Defaults to True.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
