@@ -194,9 +194,11 @@ class SemMIMVQA(BaseVLModel):
         if owner is None:  # one answer string per question
             owner = torch.arange(B, device=ids.device)
         weights = self.answer_weights(data_samples, ids.shape[0])
+        # each question's context once: its answers index it
         nll, _ = self.plm_head.decoder.token_loss(
-            ids, mask, context[owner], context_mask[owner],
-            label_smoothing=self.plm_head.label_smoothing, reduction='sum')
+            ids, mask, context, context_mask,
+            label_smoothing=self.plm_head.label_smoothing, reduction='sum',
+            context_index=owner)
         loss = (weights.to(nll.device) * nll).sum() / B
         return dict(loss_vqa=loss * self.plm_head.loss_weight)
 
@@ -304,8 +306,11 @@ class SemMIMVQA(BaseVLModel):
         for s in range(0, B * k, self.rank_batch):
             q, a = question[s:s + self.rank_batch], answer[s:s +
                                                            self.rank_batch]
-            loss, _ = decoder.token_loss(ids[a], mask[a], context[q],
-                                         context_mask[q], reduction='sum')
+            distinct, rows = q.unique(return_inverse=True)
+            loss, _ = decoder.token_loss(
+                ids[a], mask[a], context.index_select(0, distinct),
+                context_mask.index_select(0, distinct), reduction='sum',
+                context_index=rows)
             nll.append(loss)
         scores = -torch.cat(nll).view(B, k)
         best_score, best = scores.max(dim=1)

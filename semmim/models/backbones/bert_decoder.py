@@ -7,7 +7,8 @@ from mmengine.model import BaseModule
 from transformers import BertLMHeadModel
 
 from semmim.registry import MODELS
-from ..utils.bert import make_bert_config
+from ..utils.bert import (cross_attention_rows, index_cross_attention,
+                          make_bert_config)
 from ..utils.pretrained_init import check_pretrained_file
 
 
@@ -32,6 +33,7 @@ class BertDecoder(BaseModule):
         self.config = make_bert_config(
             num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
         self.lm = BertLMHeadModel(self.config)
+        index_cross_attention(self.lm.bert.encoder.layer)
 
     def init_weights(self):
         check_pretrained_file(self.init_cfg, 'bert', type(self).__name__)
@@ -41,22 +43,39 @@ class BertDecoder(BaseModule):
     def word_embeddings(self) -> torch.nn.Embedding:
         return self.lm.bert.embeddings.word_embeddings
 
-    def hidden_states(self, ids, mask, context, context_mask):
-        """Last hidden states ``(B, L, C)`` of the decoder."""
-        return self.lm.bert(
-            input_ids=ids,
-            attention_mask=mask,
-            encoder_hidden_states=context,
-            encoder_attention_mask=context_mask,
-            use_cache=False,
-            return_dict=True).last_hidden_state
+    def hidden_states(self, ids, mask, context, context_mask,
+                      context_index: Optional[torch.Tensor] = None):
+        """Last hidden states ``(B, L, C)`` of the decoder.
+
+        With ``context_index`` (``(B,)`` long), ``context`` (and
+        ``context_mask``) hold distinct contexts and row ``b`` attends to
+        ``context[context_index[b]]``: the same as passing the indexed
+        context, with each context's cross-attention keys and values
+        computed once (VQA's answers per question, ranked candidates).
+        """
+        if context_index is not None:
+            if context_mask is None:
+                context_mask = context.new_ones(context.shape[:2],
+                                                dtype=torch.long)
+            context_mask = context_mask.index_select(0, context_index)
+        with cross_attention_rows(self.lm.bert.encoder.layer,
+                                  context_index):
+            return self.lm.bert(
+                input_ids=ids,
+                attention_mask=mask,
+                encoder_hidden_states=context,
+                encoder_attention_mask=context_mask,
+                use_cache=False,
+                return_dict=True).last_hidden_state
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor,
                 context: torch.Tensor,
-                context_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+                context_mask: Optional[torch.Tensor] = None,
+                context_index: Optional[torch.Tensor] = None
+                ) -> torch.Tensor:
         """Vocabulary logits ``(B, L, V)`` (teacher forcing)."""
-        return self.lm.cls(
-            self.hidden_states(ids, mask, context, context_mask))
+        return self.lm.cls(self.hidden_states(ids, mask, context,
+                                              context_mask, context_index))
 
     def token_loss(self,
                    ids: torch.Tensor,
@@ -64,7 +83,8 @@ class BertDecoder(BaseModule):
                    context: torch.Tensor,
                    context_mask: Optional[torch.Tensor] = None,
                    label_smoothing: float = 0.0,
-                   reduction: str = 'mean'):
+                   reduction: str = 'mean',
+                   context_index: Optional[torch.Tensor] = None):
         """Next-token cross-entropy of ``ids`` given the context.
 
         Position ``t`` predicts ``ids[:, t + 1]``; padding is ignored. The
@@ -78,12 +98,15 @@ class BertDecoder(BaseModule):
             label_smoothing (float): Defaults to 0.
             reduction (str): 'mean' over all target tokens, or 'sum' per
                 sample (``(B,)``, for sequence scores). Defaults to 'mean'.
+            context_index (Tensor, optional): ``(B,)``: row ``b`` attends to
+                ``context[context_index[b]]`` (see :meth:`hidden_states`).
 
         Returns:
             tuple: loss, and token accuracy in percent (mean reduction) or
             the number of target tokens per sample ('sum').
         """
-        hidden = self.hidden_states(ids, mask, context, context_mask)
+        hidden = self.hidden_states(ids, mask, context, context_mask,
+                                    context_index)
         valid = mask[:, 1:].bool()
         logits = self.lm.cls(hidden[:, :-1][valid]).float()
         target = ids[:, 1:][valid]

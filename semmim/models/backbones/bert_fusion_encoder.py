@@ -7,38 +7,10 @@ from mmengine.model import BaseModule
 from transformers.models.bert.modeling_bert import BertLayer
 
 from semmim.registry import MODELS
-from ..utils.bert import extended_mask, init_bert_weights, make_bert_config
+from ..utils.bert import (cross_attention_rows, extended_mask,
+                          index_cross_attention, init_bert_weights,
+                          make_bert_config)
 from ..utils.pretrained_init import check_pretrained_file
-
-
-class RowIndexedLinear(nn.Linear):
-    """``nn.Linear`` whose output rows can be picked from its input rows.
-
-    With ``rows`` set (a ``(B,)`` index), ``forward(x)`` is
-    ``linear(x)[rows]``: the projection runs once per distinct input row and
-    is then shared. The fusion encoder puts these in place of each
-    cross-attention's key and value projections, so an image that several
-    texts attend to (the ITM pairs, the MLM text, the PLM prefix) has its
-    keys and values computed once. Parameter names are ``nn.Linear``'s, so
-    checkpoints are unchanged.
-    """
-
-    rows: Optional[torch.Tensor] = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = super().forward(x)
-        return out if self.rows is None else out.index_select(0, self.rows)
-
-    @classmethod
-    def from_linear(cls, linear: nn.Linear) -> 'RowIndexedLinear':
-        # skip_init: no random initialisation, so building the encoder
-        # draws the same random numbers as plain BertLayers do
-        new = nn.utils.skip_init(cls, linear.in_features, linear.out_features,
-                                 bias=linear.bias is not None,
-                                 device=linear.weight.device,
-                                 dtype=linear.weight.dtype)
-        new.weight, new.bias = linear.weight, linear.bias
-        return new
 
 
 @MODELS.register_module()
@@ -72,10 +44,7 @@ class BertFusionEncoder(BaseModule):
             num_layers, bert_cfg, is_decoder=True, add_cross_attention=True)
         self.layers = nn.ModuleList(
             BertLayer(self.config) for _ in range(num_layers))
-        for layer in self.layers:
-            cross = layer.crossattention.self
-            cross.key = RowIndexedLinear.from_linear(cross.key)
-            cross.value = RowIndexedLinear.from_linear(cross.value)
+        index_cross_attention(self.layers)
         self.image_adapter = None
         if vision_dims is not None and vision_dims != self.config.hidden_size:
             self.image_adapter = nn.Linear(vision_dims,
@@ -132,15 +101,8 @@ class BertFusionEncoder(BaseModule):
                 # call: index the images up front instead
                 image = image.index_select(0, image_index)
                 image_index = None
-        projections = [p for layer in self.layers for p in (
-            layer.crossattention.self.key, layer.crossattention.self.value)]
-        for p in projections:
-            p.rows = image_index
-        try:
+        with cross_attention_rows(self.layers, image_index):
             return self._layers_forward(text, text_mask, image, image_mask)
-        finally:
-            for p in projections:
-                p.rows = None
 
     def _layers_forward(self, text, text_mask, image, image_mask):
         self_mask = extended_mask(text_mask, text.dtype)

@@ -1,5 +1,7 @@
 """Building blocks shared by the BERT towers (transformers' BERT, wrapped)."""
 import os.path as osp
+from contextlib import contextmanager
+from typing import Iterable, Iterator, List, Optional
 
 import torch
 import torch.nn as nn
@@ -24,6 +26,67 @@ BERT_BASE = dict(
     layer_norm_eps=1e-12,
     pad_token_id=0,
 )
+
+
+class RowIndexedLinear(nn.Linear):
+    """``nn.Linear`` whose output rows can be picked from its input rows.
+
+    With ``rows`` set (a ``(B,)`` index), ``forward(x)`` is
+    ``linear(x)[rows]``: the projection runs once per distinct input row and
+    is then shared. The fusion encoder puts these in place of each
+    cross-attention's key and value projections, so an image that several
+    texts attend to (the ITM pairs, the MLM text, the PLM prefix) has its
+    keys and values computed once. Parameter names are ``nn.Linear``'s, so
+    checkpoints are unchanged.
+    """
+
+    rows: Optional[torch.Tensor] = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = super().forward(x)
+        return out if self.rows is None else out.index_select(0, self.rows)
+
+    @classmethod
+    def from_linear(cls, linear: nn.Linear) -> 'RowIndexedLinear':
+        # skip_init: no random initialisation, so building the encoder
+        # draws the same random numbers as plain BertLayers do
+        new = nn.utils.skip_init(cls, linear.in_features, linear.out_features,
+                                 bias=linear.bias is not None,
+                                 device=linear.weight.device,
+                                 dtype=linear.weight.dtype)
+        new.weight, new.bias = linear.weight, linear.bias
+        return new
+
+
+def index_cross_attention(layers: Iterable[nn.Module]
+                          ) -> List[RowIndexedLinear]:
+    """Make the cross-attention key and value projections of transformers'
+    ``BertLayer``s :class:`RowIndexedLinear` (same parameters, no random
+    draws), so :func:`cross_attention_rows` can share them across rows."""
+    out = []
+    for layer in layers:
+        cross = layer.crossattention.self
+        cross.key = RowIndexedLinear.from_linear(cross.key)
+        cross.value = RowIndexedLinear.from_linear(cross.value)
+        out += [cross.key, cross.value]
+    return out
+
+
+@contextmanager
+def cross_attention_rows(layers: Iterable[nn.Module],
+                         rows: Optional[torch.Tensor]) -> Iterator[None]:
+    """Within the block, row ``b`` of the queries of these layers'
+    cross-attention sees context ``rows[b]`` (keys and values computed once
+    per context row); nothing changes when ``rows`` is None."""
+    projections = [p for layer in layers for p in (
+        layer.crossattention.self.key, layer.crossattention.self.value)]
+    for p in projections:
+        p.rows = rows
+    try:
+        yield
+    finally:
+        for p in projections:
+            p.rows = None
 
 
 def make_bert_config(num_layers: int, bert_cfg: dict = None,

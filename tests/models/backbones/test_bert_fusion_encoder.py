@@ -4,8 +4,8 @@ import copy
 import pytest
 import torch
 
-from semmim.models.backbones.bert_fusion_encoder import (BertFusionEncoder,
-                                                          RowIndexedLinear)
+from semmim.models.backbones.bert_fusion_encoder import BertFusionEncoder
+from semmim.models.utils.bert import RowIndexedLinear
 
 from ...conftest import TINY_BERT
 
