@@ -55,6 +55,10 @@ class RowIndexedLinear(nn.Linear):
                                  device=linear.weight.device,
                                  dtype=linear.weight.dtype)
         new.weight, new.bias = linear.weight, linear.bias
+        # transformers marks the modules it has initialised; its
+        # init_weights() (which MMEngine's calls) re-draws unmarked ones
+        if getattr(linear, '_is_hf_initialized', False):
+            new._is_hf_initialized = True
         return new
 
 

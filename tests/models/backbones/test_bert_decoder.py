@@ -43,3 +43,21 @@ def test_context_index_matches_indexed_context():
     # checkpoint names are transformers' own
     assert 'lm.bert.encoder.layer.0.crossattention.self.key.weight' in \
         dec.state_dict()
+
+
+def test_building_and_init_draw_what_transformers_draws():
+    """Swapping in the row-indexed projections changes no random draw, in
+    the constructor or in ``init_weights`` (transformers re-draws modules
+    it has not marked as initialised): seeded models are unchanged."""
+    from transformers import BertLMHeadModel
+    torch.manual_seed(0)
+    dec = BertDecoder(num_layers=2, bert_cfg=TINY_BERT)
+    dec.init_weights()
+    after = torch.rand(1)
+    torch.manual_seed(0)
+    ref = BertLMHeadModel(dec.config)
+    ref.init_weights()
+    assert torch.equal(torch.rand(1), after)
+    for key, value in ref.state_dict().items():
+        torch.testing.assert_close(dec.state_dict()['lm.' + key], value,
+                                   rtol=0, atol=0, msg=key)
