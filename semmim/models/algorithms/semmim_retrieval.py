@@ -172,8 +172,8 @@ class SemMIMRetrieval(BaseVLModel):
 
         Pair ``b`` is ``(image_embeds[b], text_embeds[b])``, or with
         ``image_index`` ``(image_embeds[image_index[b]], text_embeds[b])``:
-        then each distinct image of a batch has its cross-attention keys
-        and values computed once (the image-to-text re-rank pairs one image
+        then each image a batch uses has its cross-attention keys and
+        values computed once (the image-to-text re-rank pairs one image
         with its ``k`` candidate texts).
         """
         scores = []
@@ -183,10 +183,9 @@ class SemMIMRetrieval(BaseVLModel):
                 fused = self.fusion_encoder(text_embeds[s:e], text_mask[s:e],
                                             image_embeds[s:e])
             else:
-                distinct, rows = image_index[s:e].unique(return_inverse=True)
-                fused = self.fusion_encoder(
-                    text_embeds[s:e], text_mask[s:e],
-                    image_embeds.index_select(0, distinct), image_index=rows)
+                fused = self.fusion_encoder(text_embeds[s:e], text_mask[s:e],
+                                            image_embeds,
+                                            image_index=image_index[s:e])
             scores.append(self.itm_head(fused[:, 0])[:, 1].float())
         return torch.cat(scores)
 

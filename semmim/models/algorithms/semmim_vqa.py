@@ -306,11 +306,9 @@ class SemMIMVQA(BaseVLModel):
         for s in range(0, B * k, self.rank_batch):
             q, a = question[s:s + self.rank_batch], answer[s:s +
                                                            self.rank_batch]
-            distinct, rows = q.unique(return_inverse=True)
-            loss, _ = decoder.token_loss(
-                ids[a], mask[a], context.index_select(0, distinct),
-                context_mask.index_select(0, distinct), reduction='sum',
-                context_index=rows)
+            loss, _ = decoder.token_loss(ids[a], mask[a], context,
+                                         context_mask, reduction='sum',
+                                         context_index=q)
             nll.append(loss)
         scores = -torch.cat(nll).view(B, k)
         best_score, best = scores.max(dim=1)

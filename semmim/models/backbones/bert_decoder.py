@@ -7,8 +7,8 @@ from mmengine.model import BaseModule
 from transformers import BertLMHeadModel
 
 from semmim.registry import MODELS
-from ..utils.bert import (cross_attention_rows, index_cross_attention,
-                          make_bert_config)
+from ..utils.bert import (cross_attention_rows, distinct_contexts,
+                          index_cross_attention, make_bert_config)
 from ..utils.pretrained_init import check_pretrained_file
 
 
@@ -47,17 +47,19 @@ class BertDecoder(BaseModule):
                       context_index: Optional[torch.Tensor] = None):
         """Last hidden states ``(B, L, C)`` of the decoder.
 
-        With ``context_index`` (``(B,)`` long), ``context`` (and
-        ``context_mask``) hold distinct contexts and row ``b`` attends to
+        With ``context_index`` (``(B,)`` long), row ``b`` attends to
         ``context[context_index[b]]``: the same as passing the indexed
-        context, with each context's cross-attention keys and values
-        computed once (VQA's answers per question, ranked candidates).
+        context (and mask), with the cross-attention keys and values
+        computed once for each context the index uses (VQA's answers per
+        question, ranked candidates).
         """
         if context_index is not None:
             if context_mask is None:
                 context_mask = context.new_ones(context.shape[:2],
                                                 dtype=torch.long)
             context_mask = context_mask.index_select(0, context_index)
+            context, context_index = distinct_contexts(context,
+                                                       context_index)
         with cross_attention_rows(self.lm.bert.encoder.layer,
                                   context_index):
             return self.lm.bert(

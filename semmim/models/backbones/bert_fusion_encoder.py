@@ -7,9 +7,9 @@ from mmengine.model import BaseModule
 from transformers.models.bert.modeling_bert import BertLayer
 
 from semmim.registry import MODELS
-from ..utils.bert import (cross_attention_rows, extended_mask,
-                          index_cross_attention, init_bert_weights,
-                          make_bert_config)
+from ..utils.bert import (cross_attention_rows, distinct_contexts,
+                          extended_mask, index_cross_attention,
+                          init_bert_weights, make_bert_config)
 from ..utils.pretrained_init import check_pretrained_file
 
 
@@ -84,8 +84,9 @@ class BertFusionEncoder(BaseModule):
                 ``image_index``), 1 for real tokens.
             image_index (Tensor, optional): ``(B,)`` long: text row ``b``
                 attends to ``image[image_index[b]]``. The same as passing
-                ``image[image_index]``, but each image's cross-attention
-                keys and values are computed once, not once per text row.
+                ``image[image_index]``, but the cross-attention keys and
+                values are computed once for each image the index uses (and
+                not at all for the others), not once per text row.
 
         Returns:
             Tensor: ``(B, L, C)`` fused features; ``[:, 0]`` is [CLS].
@@ -101,6 +102,8 @@ class BertFusionEncoder(BaseModule):
                 # call: index the images up front instead
                 image = image.index_select(0, image_index)
                 image_index = None
+            else:
+                image, image_index = distinct_contexts(image, image_index)
         with cross_attention_rows(self.layers, image_index):
             return self._layers_forward(text, text_mask, image, image_mask)
 

@@ -1,7 +1,7 @@
 """Building blocks shared by the BERT towers (transformers' BERT, wrapped)."""
 import os.path as osp
 from contextlib import contextmanager
-from typing import Iterable, Iterator, List, Optional
+from typing import Iterable, Iterator, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -33,11 +33,12 @@ class RowIndexedLinear(nn.Linear):
 
     With ``rows`` set (a ``(B,)`` index), ``forward(x)`` is
     ``linear(x)[rows]``: the projection runs once per distinct input row and
-    is then shared. The fusion encoder puts these in place of each
-    cross-attention's key and value projections, so an image that several
-    texts attend to (the ITM pairs, the MLM text, the PLM prefix) has its
-    keys and values computed once. Parameter names are ``nn.Linear``'s, so
-    checkpoints are unchanged.
+    is then shared. The fusion encoder and the decoder put these in place
+    of each cross-attention's key and value projections
+    (:func:`index_cross_attention`), so a context that several rows attend
+    to (an image for its ITM pairs, MLM text and prefix; a VQA question for
+    its answers) has its keys and values computed once. Parameter names are
+    ``nn.Linear``'s, so checkpoints are unchanged.
     """
 
     rows: Optional[torch.Tensor] = None
@@ -62,18 +63,24 @@ class RowIndexedLinear(nn.Linear):
         return new
 
 
-def index_cross_attention(layers: Iterable[nn.Module]
-                          ) -> List[RowIndexedLinear]:
+def index_cross_attention(layers: Iterable[nn.Module]) -> None:
     """Make the cross-attention key and value projections of transformers'
     ``BertLayer``s :class:`RowIndexedLinear` (same parameters, no random
     draws), so :func:`cross_attention_rows` can share them across rows."""
-    out = []
     for layer in layers:
         cross = layer.crossattention.self
         cross.key = RowIndexedLinear.from_linear(cross.key)
         cross.value = RowIndexedLinear.from_linear(cross.value)
-        out += [cross.key, cross.value]
-    return out
+
+
+def distinct_contexts(context: torch.Tensor, index: torch.Tensor
+                      ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The rows of ``context`` that ``index`` uses, once each, and the index
+    into them: ``context[index] == out[rows]``. Unused rows (other ranks'
+    images that no ITM pair drew, test images outside a re-rank batch) get
+    no keys or values computed."""
+    distinct, rows = index.unique(return_inverse=True)
+    return context.index_select(0, distinct), rows
 
 
 @contextmanager

@@ -54,17 +54,21 @@ def test_image_index_matches_indexed_images(with_cp, with_mask):
 
 
 def test_keys_values_computed_once_per_image():
-    """The key/value projections see the distinct images, not one copy per
-    text row; checkpoint names are nn.Linear's."""
+    """The key/value projections see the images the index uses, once each
+    (not one copy per text row, nothing for unused images, e.g. other
+    ranks' images no ITM pair drew); checkpoint names are nn.Linear's."""
     enc = _encoder()
     seen = []
     key = enc.layers[0].crossattention.self.key
     key.register_forward_hook(lambda m, i, o: seen.append(i[0].shape[0]))
-    images = torch.randn(2, 5, enc.embed_dims)
+    images = torch.randn(4, 5, enc.embed_dims)  # image 1 is unused
     text = torch.randn(6, 4, enc.embed_dims)
-    enc(text, torch.ones(6, 4), images,
-        image_index=torch.tensor([0, 1, 0, 1, 1, 0]))
-    assert seen == [2]
+    rows = torch.tensor([0, 3, 0, 3, 2, 0])
+    out = enc(text, torch.ones(6, 4), images, image_index=rows)
+    assert seen == [3]
+    torch.testing.assert_close(
+        out, enc(text, torch.ones(6, 4), images.index_select(0, rows)),
+        rtol=1e-5, atol=1e-6)
     assert 'layers.0.crossattention.self.key.weight' in enc.state_dict()
     assert isinstance(key, torch.nn.Linear)
 
