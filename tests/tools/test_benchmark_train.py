@@ -37,7 +37,11 @@ def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
     assert report['peak'] == max(report['peak_samples'])
     assert 'measurements during the run' in out
     if not torch.cuda.is_available():
-        assert report['bf16_peak'] > 0 and 'bf16 matmul peak' in out
+        # without --amp only a quick bf16 probe: a bf16 peak would take
+        # minutes where bf16 is emulated
+        assert 'bf16_peak' not in report
+        assert report['bf16_over_fp32'] > 0
+        assert 'bf16 matmuls run at' in out
     a, b = report['synthetic']
     assert a['flops'] > b['flops'] > 0  # MIM adds work
     assert report['flop_ratio'] == pytest.approx(a['flops'] / b['flops'])

@@ -37,7 +37,7 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import semmim  # noqa: F401
-from semmim.engine.optimizers import matmul_peak
+from semmim.engine.optimizers import cpu_bf16_speedup, matmul_peak
 from semmim.registry import DATASETS, MODELS
 from semmim.utils import register_all_modules
 from semmim.utils.malloc import keep_freed_memory
@@ -246,11 +246,18 @@ class Peaks:
     def __init__(self, bf16: bool):
         self.with_bf16 = bf16
         self.samples = dict(fp32=[], bf16=[])
+        # where bf16 is emulated, a 2048 x 2048 product takes minutes; the
+        # peak of a small one is as telling there
+        self.bf16_n = 2048
+        if bf16 and not torch.cuda.is_available() and \
+                cpu_bf16_speedup(n=256, repeat=2) < 0.5:
+            self.bf16_n = 256
 
     def measure(self):
         self.samples['fp32'].append(matmul_peak(torch.float32))
         if self.with_bf16:
-            self.samples['bf16'].append(matmul_peak(torch.bfloat16, repeat=3))
+            self.samples['bf16'].append(
+                matmul_peak(torch.bfloat16, self.bf16_n, repeat=3))
 
     @property
     def fp32(self) -> float:
@@ -365,7 +372,7 @@ def main(argv=None) -> dict:
     else:
         runs = [(args.config, base)] + (
             [(args.compare, base)] if args.compare else [])
-    amp_or_compile = args.amp or args.ab == 'amp'
+    with_amp = args.amp or args.ab == 'amp'
     benches = []
     for path, opts in runs:
         cfg = Config.fromfile(path)
@@ -379,18 +386,27 @@ def main(argv=None) -> dict:
         name = path + (f' [{", ".join(tags)}]' if tags else '')
         benches.append((name, cfg, Bench(cfg, bs, **opts)))
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
-    peaks = Peaks(bf16=not torch.cuda.is_available())
+    # the bf16 peak only when bf16 is timed: where bf16 is emulated one
+    # 2048 x 2048 product takes minutes (0.1 GFLOP/s on an AMD EPYC 7001)
+    on_cpu = not torch.cuda.is_available()
+    peaks = Peaks(bf16=on_cpu and with_amp)
     peaks.measure()
     print(f'fp32 matmul peak measured now: {peaks.fp32 / 1e9:.1f} GFLOP/s')
     report = dict(synthetic=[], real=[])
-    if peaks.with_bf16:
+    if on_cpu:
         # AMP on a CPU pays only where bf16 matmuls beat fp32 (AMX); say so
-        ratio = peaks.bf16 / peaks.fp32
+        ratio = (peaks.bf16 / peaks.fp32 if peaks.with_bf16 else
+                 cpu_bf16_speedup())
+        report['bf16_over_fp32'] = ratio
         verdict = ('use fp32 here (bf16 is emulated on this CPU)'
                    if ratio < 1.2 else 'bf16 autocast pays here (--amp)')
-        print(f'bf16 matmul peak measured now: {peaks.bf16 / 1e9:.1f} '
-              f'GFLOP/s ({ratio:.2f}x fp32): {verdict}')
-    elif amp_or_compile:
+        if peaks.with_bf16:
+            print(f'bf16 matmul peak measured now: {peaks.bf16 / 1e9:.1f} '
+                  f'GFLOP/s ({ratio:.2f}x fp32): {verdict}')
+        else:
+            print(f'bf16 matmuls run at {ratio:.2f}x fp32 here (a quick '
+                  f'probe): {verdict}')
+    elif with_amp:
         print('--amp on a GPU: fractions are of the fp32 peak measured on '
               'the CPU; use a GPU profiler for GPU peaks')
     if args.data in ('synthetic', 'both'):

@@ -73,3 +73,22 @@ def test_caption_and_vqa_steps(module):
     data = tiny_batch(model, views=1) if module is test_semmim_caption \
         else module.batch(model)
     _step(model, data)
+
+
+@pytest.mark.parametrize('bf16_gflops, sizes', [
+    (0.1, [256, 256]),  # emulated bf16: the small probe decides
+    (900.0, [256, 256, 1024, 1024]),  # AMX-like: measured at full size
+])
+def test_bf16_speedup_probes_small_first(bf16_gflops, sizes, monkeypatch):
+    """Where bf16 is emulated, a 1024 x 1024 bf16 product takes seconds to
+    minutes (0.1 GFLOP/s on an AMD EPYC 7001): it is never timed there."""
+    from semmim.engine.optimizers import autocast_optim_wrapper as aow
+    seen = []
+
+    def fake_peak(dtype=torch.float32, n=2048, repeat=6):
+        seen.append(n)
+        return (bf16_gflops if dtype == torch.bfloat16 else 100.0) * 1e9
+
+    monkeypatch.setattr(aow, 'matmul_peak', fake_peak)
+    assert aow.cpu_bf16_speedup() == pytest.approx(bf16_gflops / 100)
+    assert seen == sizes
