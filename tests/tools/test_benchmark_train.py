@@ -94,6 +94,18 @@ def test_allocator_setting_is_applied_to_every_step(flag, kept, tiny_shapes,
     assert calls == [kept] * 2  # warm-up and timed step
 
 
+def test_missing_real_data_is_skipped_with_a_message(tmp_path, capsys):
+    """--data both without the dataset times the synthetic batches and says
+    why the real ones were skipped (the dataset is built before the first
+    batch is asked for, inside the guard)."""
+    config = tiny_train_config(tmp_path / 'tiny.py', str(tmp_path / 'none'))
+    report = load_benchmark().main([config, '--batch-size', '2', '--iters',
+                                    '1', '--warmup', '1', '--data', 'both'])
+    out = capsys.readouterr().out
+    assert len(report['synthetic']) == 1 and report['real'] == []
+    assert 'real data unavailable' in out and 'annotation file' in out
+
+
 def test_record_and_replay_kernels():
     """The recorder sees each matmul of a forward + backward once per call,
     with its layout; the replay times exactly those calls."""

@@ -137,8 +137,15 @@ class Bench:
 
 
 def real_batches(cfg: Config, batch_size: int):
+    """Endless batches from the config's training set; the dataset is built
+    here, so a missing or bad one raises at the call, not at the first
+    ``next``."""
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     dataset = DATASETS.build(loader_cfg.dataset)
+    return _endless(dataset, loader_cfg, batch_size)
+
+
+def _endless(dataset, loader_cfg, batch_size: int):
     from mmengine.dataset import default_collate
     from torch.utils.data import DataLoader
     loader = DataLoader(
