@@ -250,15 +250,10 @@ class Peaks:
     fraction, the best of the run does not.
     """
 
-    def __init__(self, bf16: bool):
+    def __init__(self, bf16: bool, bf16_n: int = 2048):
         self.with_bf16 = bf16
+        self.bf16_n = bf16_n
         self.samples = dict(fp32=[], bf16=[])
-        # where bf16 is emulated, a 2048 x 2048 product takes minutes; the
-        # peak of a small one is as telling there
-        self.bf16_n = 2048
-        if bf16 and not torch.cuda.is_available() and \
-                cpu_bf16_speedup(n=256, repeat=2) < 0.5:
-            self.bf16_n = 256
 
     def measure(self):
         self.samples['fp32'].append(matmul_peak(torch.float32))
@@ -393,17 +388,19 @@ def main(argv=None) -> dict:
         name = path + (f' [{", ".join(tags)}]' if tags else '')
         benches.append((name, cfg, Bench(cfg, bs, **opts)))
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
-    # the bf16 peak only when bf16 is timed: where bf16 is emulated one
-    # 2048 x 2048 product takes minutes (0.1 GFLOP/s on an AMD EPYC 7001)
+    # the bf16 peak only when bf16 is timed, and at 256 x 256 where bf16 is
+    # emulated: there one 2048 x 2048 product takes minutes (0.1 GFLOP/s on
+    # an AMD EPYC 7001)
     on_cpu = not torch.cuda.is_available()
-    peaks = Peaks(bf16=on_cpu and with_amp)
+    probe = cpu_bf16_speedup() if on_cpu else None
+    peaks = Peaks(bf16=on_cpu and with_amp,
+                  bf16_n=256 if on_cpu and probe < 0.5 else 2048)
     peaks.measure()
     print(f'fp32 matmul peak measured now: {peaks.fp32 / 1e9:.1f} GFLOP/s')
     report = dict(synthetic=[], real=[])
     if on_cpu:
         # AMP on a CPU pays only where bf16 matmuls beat fp32 (AMX); say so
-        ratio = (peaks.bf16 / peaks.fp32 if peaks.with_bf16 else
-                 cpu_bf16_speedup())
+        ratio = peaks.bf16 / peaks.fp32 if peaks.with_bf16 else probe
         report['bf16_over_fp32'] = ratio
         verdict = ('use fp32 here (bf16 is emulated on this CPU)'
                    if ratio < 1.2 else 'bf16 autocast pays here (--amp)')
@@ -411,8 +408,8 @@ def main(argv=None) -> dict:
             print(f'bf16 matmul peak measured now: {peaks.bf16 / 1e9:.1f} '
                   f'GFLOP/s ({ratio:.2f}x fp32): {verdict}')
         else:
-            print(f'bf16 matmuls run at {ratio:.2f}x fp32 here (a quick '
-                  f'probe): {verdict}')
+            print(f'bf16 matmuls run at {ratio:.2f}x fp32 here '
+                  f'(cpu_bf16_speedup): {verdict}')
     elif with_amp:
         print('--amp on a GPU: fractions are of the fp32 peak measured on '
               'the CPU; use a GPU profiler for GPU peaks')
