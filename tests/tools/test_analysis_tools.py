@@ -13,8 +13,10 @@ import torch
 from mmengine.config import Config
 
 from semmim.registry import MODELS
+from semmim.visualization.attributes import shapes_vl_vocab
 from semmim.visualization.masking import masking_figure_size
 from semmim.visualization.patterns import cluster_sheet_size, layout_size
+from semmim.visualization.samples import shapes_vl_samples
 from tests.conftest import REPO, tiny_train_config
 from tests.visualization.test_patterns import check_png
 
@@ -261,7 +263,9 @@ def test_shape_supervised_vit(pretrained, tiny_shapes, tmp_path, capsys):
     result = load_tool('shape_supervised_vit').main([
         config, '--data-root', tiny_shapes, '--steps', '2', '--batch-size',
         '4', '--eval-interval', '1', '--out', out])
-    assert 'single-object test shape accuracy' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert 'single-object test accuracy: shape' in printed
+    assert 'colour' not in printed and result['color_accuracy'] is None
     assert 0 <= result['shape_accuracy'] <= 1
     assert result['prefixes'] == ['vision_backbone',
                                   'momentum_vision.module.backbone']
@@ -281,3 +285,32 @@ def test_shape_supervised_vit(pretrained, tiny_shapes, tmp_path, capsys):
     key = 'vision_backbone.patch_embed.projection.weight'
     assert torch.equal(model.state_dict()[key], state[key])
     assert not torch.equal(state[key], before[key])
+
+
+def test_shape_supervised_vit_with_colour_labels(pretrained, tiny_shapes,
+                                                 tmp_path, capsys):
+    """``--labels shape+color``: multi-hot shapes then colours, read from
+    each scene, and both accuracies reported."""
+    tool = load_tool('shape_supervised_vit')
+    config, _ = pretrained
+    model = MODELS.build(Config.fromfile(config).model)
+    colors, shapes = shapes_vl_vocab(tiny_shapes)
+    _, labels, single = tool.shape_data(model, tiny_shapes, 'test', shapes,
+                                        colors)
+    samples = shapes_vl_samples(tiny_shapes, 'test')
+    assert labels.shape == (len(samples), len(shapes) + len(colors))
+    for row, sample, one in zip(labels, samples, single):
+        objects = sample['scene']['objects']
+        assert bool(one) == (len(objects) == 1)
+        want = {shapes.index(o['shape']) for o in objects} | \
+            {len(shapes) + colors.index(o['color']) for o in objects}
+        assert set(row.nonzero().flatten().tolist()) == want
+    result = tool.main([
+        config, '--data-root', tiny_shapes, '--labels', 'shape+color',
+        '--steps', '1', '--batch-size', '4', '--eval-interval', '1',
+        '--out', str(tmp_path / 'vit.pth')])
+    printed = capsys.readouterr().out
+    assert 'single-object test accuracy: shape' in printed
+    assert ' colour ' in printed
+    assert 0 <= result['shape_accuracy'] <= 1
+    assert 0 <= result['color_accuracy'] <= 1

@@ -4,10 +4,13 @@ The paper starts SemMIM from a CLIP ViT, which already tells shapes apart;
 the demo starts from scratch, and on its budget neither tower ever moves
 off colour (README, "See what the model learned"). This trains the
 config's ``vision_backbone`` (with a linear head, dropped afterwards) on
-the multi-hot shape labels of a Shapes-VL split, and writes a checkpoint
+the multi-hot shape labels of a Shapes-VL split (``--labels shape+color``:
+shape and colour labels side by side, nearer to what a CLIP ViT knows),
+and writes a checkpoint
 that ``load_from`` can start a SemMIM run from: the same weights for the
 online ViT and every copy of it (the momentum encoder). Single-object
-accuracy on the test split is printed as it trains.
+accuracy on the test split (shape, and colour when trained on it) is
+printed as it trains.
 
 Example (the ViT of configs/semmim/shapes-vl_code-purity/
 demo_shape-supervised-vit.py):
@@ -33,6 +36,9 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config whose vision_backbone to '
                         'train')
     parser.add_argument('--data-root', default='data/shapes_vl')
+    parser.add_argument('--labels', choices=['shape', 'shape+color'],
+                        default='shape', help='multi-hot labels to train '
+                        'on (default: %(default)s)')
     parser.add_argument('--steps', type=int, default=600)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--lr', type=float, default=1e-3)
@@ -45,16 +51,18 @@ def parse_args(argv=None):
     return args
 
 
-def shape_data(model, data_root: str, split: str, shapes):
-    """Normalised images and multi-hot shape labels of a split (and which
-    images hold a single object)."""
+def shape_data(model, data_root: str, split: str, shapes, colors=()):
+    """Normalised images and multi-hot labels of a split: the shapes, then
+    the colours if given (and which images hold a single object)."""
     samples = shapes_vl_samples(data_root, split)
     images, _ = load_images([s['image'] for s in samples],
                             image_size_of(model))
-    labels = torch.zeros(len(samples), len(shapes))
+    labels = torch.zeros(len(samples), len(shapes) + len(colors))
     for i, sample in enumerate(samples):
         for obj in sample['scene']['objects']:
             labels[i, shapes.index(obj['shape'])] = 1
+            if colors:
+                labels[i, len(shapes) + colors.index(obj['color'])] = 1
     single = torch.tensor([len(s['scene']['objects']) == 1 for s in samples])
     return model.data_preprocessor.normalize(images), labels, single
 
@@ -71,11 +79,16 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     model = load_model(args)
     vit = model.vision_backbone.train()
-    _, shapes = shapes_vl_vocab(args.data_root)
-    x_train, y_train, _ = shape_data(model, args.data_root, 'train', shapes)
+    colors, shapes = shapes_vl_vocab(args.data_root)
+    colors = colors if args.labels == 'shape+color' else []
+    x_train, y_train, _ = shape_data(model, args.data_root, 'train', shapes,
+                                     colors)
     x_test, y_test, single = shape_data(model, args.data_root, 'test',
-                                        shapes)
-    head = nn.Linear(vit.embed_dims, len(shapes))
+                                        shapes, colors)
+    head = nn.Linear(vit.embed_dims, len(shapes) + len(colors))
+    groups = dict(shape=slice(0, len(shapes)))
+    if colors:
+        groups['colour'] = slice(len(shapes), None)
     params = list(vit.parameters()) + list(head.parameters())
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.05)
 
@@ -83,13 +96,16 @@ def main(argv=None):
         return head(vit(x)[0][:, 0])
 
     def single_object_accuracy():
+        """Arg-max accuracy within each label group (shape, colour)."""
         vit.eval()
         with torch.no_grad():
-            pred = logits(x_test[single]).argmax(1)
+            out = logits(x_test[single])
         vit.train()
-        return float((pred == y_test[single].argmax(1)).float().mean())
+        target = y_test[single]
+        return {name: float((out[:, g].argmax(1) == target[:, g].argmax(1))
+                            .float().mean()) for name, g in groups.items()}
 
-    accuracy = None
+    accuracy = {}
     for step in range(1, args.steps + 1):
         idx = torch.randint(0, len(x_train), (args.batch_size, ))
         loss = nn.functional.binary_cross_entropy_with_logits(
@@ -99,9 +115,10 @@ def main(argv=None):
         optimizer.step()
         if step % args.eval_interval == 0 or step == args.steps:
             accuracy = single_object_accuracy()
+            scores = '  '.join(f'{name} {acc:.3f}'
+                               for name, acc in accuracy.items())
             print(f'step {step}/{args.steps}  loss {loss.item():.4f}  '
-                  f'single-object test shape accuracy {accuracy:.3f}',
-                  flush=True)
+                  f'single-object test accuracy: {scores}', flush=True)
     weights = vit.state_dict()
     state = {f'{prefix}.{key}': value.clone()
              for prefix in backbone_prefixes(model)
@@ -109,10 +126,14 @@ def main(argv=None):
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     torch.save(dict(state_dict=state,
                     meta=dict(config=args.config, steps=args.steps,
-                              shape_accuracy=accuracy)), args.out)
+                              labels=args.labels,
+                              shape_accuracy=accuracy.get('shape'),
+                              color_accuracy=accuracy.get('colour'))),
+               args.out)
     print(f'wrote {args.out} ({len(state)} tensors, copies: '
           f'{", ".join(backbone_prefixes(model))})')
-    return dict(out=args.out, shape_accuracy=accuracy,
+    return dict(out=args.out, shape_accuracy=accuracy.get('shape'),
+                color_accuracy=accuracy.get('colour'),
                 prefixes=backbone_prefixes(model))
 
 
