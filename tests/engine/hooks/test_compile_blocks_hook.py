@@ -26,21 +26,23 @@ def loss_and_grads(model, data):
 
 
 HAS_CXX = bool(shutil.which('c++') or shutil.which('g++'))
-
-
-# Dynamo's tracing and AOT autograd (what the hook's wiring depends on: all
-# blocks compiled, dynamic shapes, buffers and parameter names kept) are
-# checked in the default run with the ``aot_eager`` backend. Inductor's C++
-# code generation for the 12 graphs takes 2-3 minutes on a cold cache on 2
-# cores, so the same check with Inductor is a slow test; the default run
-# still compiles two fusion layers with Inductor below.
-@pytest.mark.timeout(600)
-@pytest.mark.parametrize('backend', [
+# What the hook's wiring depends on (every block compiled, dynamic shapes,
+# buffers, parameter names and per-call attributes such as the fusion
+# layers' image index read at each call) is Dynamo's tracing and AOT
+# autograd: the default run checks it with the ``aot_eager`` backend.
+# TorchInductor's C++ code generation on top takes minutes on a cold cache on
+# 2 cores (136 s for the tiny model's 12 graphs, 50 s for two fusion
+# layers), so the same checks with Inductor are slow tests (`-m slow`).
+BACKENDS = [
     'aot_eager',
     pytest.param('inductor', marks=[
         pytest.mark.slow,
         pytest.mark.skipif(not HAS_CXX, reason='TorchInductor needs a C++ '
-                           'compiler on CPU')])])
+                           'compiler on CPU')])]
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize('backend', BACKENDS)
 def test_compiled_blocks_match_eager(tiny_model, backend):
     torch._dynamo.reset()
     model = tiny_model.train()
@@ -89,9 +91,8 @@ def test_hook_compiles_the_runner_model(tiny_model, caplog):
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.skipif(not HAS_CXX,
-                    reason='TorchInductor needs a C++ compiler on CPU')
-def test_compiled_fusion_layers_follow_the_image_index():
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_compiled_fusion_layers_follow_the_image_index(backend):
     """The fusion encoder's image index lives on its key/value projections;
     compiled layers read the current one at each call (a stale index baked
     into a graph would fuse texts with the wrong images)."""
@@ -100,7 +101,10 @@ def test_compiled_fusion_layers_follow_the_image_index():
     torch.manual_seed(0)
     enc = BertFusionEncoder(num_layers=2, bert_cfg=TINY_BERT).eval()
     ref = copy.deepcopy(enc)
-    assert compile_blocks(enc, block_types=['BertLayer']) == 2
+    torch._dynamo.reset()
+    assert compile_blocks(enc, block_types=['BertLayer'],
+                          backend=backend) == 2
+    counters.clear()
     images = torch.randn(3, 5, enc.embed_dims)
     for rows in ([0, 1, 2, 0], [2, 2, 1, 0], [1, 0, 0, 2, 1]):
         rows = torch.tensor(rows)
@@ -110,3 +114,5 @@ def test_compiled_fusion_layers_follow_the_image_index():
             enc(text, mask, images, image_index=rows),
             ref(text, mask, images.index_select(0, rows)),
             rtol=1e-4, atol=1e-5)
+    # the layers ran as compiled graphs, not eager fallbacks
+    assert counters['stats']['unique_graphs'] >= 1
