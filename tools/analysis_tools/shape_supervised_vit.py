@@ -6,9 +6,9 @@ off colour (README, "See what the model learned"). This trains the
 config's ``vision_backbone`` (with a linear head, dropped afterwards) on
 the multi-hot shape labels of a Shapes-VL split (``--labels shape+color``:
 shape and colour labels side by side, nearer to what a CLIP ViT knows),
-and writes a checkpoint
-that ``load_from`` can start a SemMIM run from: the same weights for the
-online ViT and every copy of it (the momentum encoder). Single-object
+and writes a checkpoint that ``load_from`` can start a SemMIM run from: the
+same weights for the online ViT and every copy of it (the momentum
+encoder). Single-object
 accuracy on the test split (shape, and colour when trained on it) is
 printed as it trains.
 
