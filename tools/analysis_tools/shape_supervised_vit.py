@@ -8,9 +8,8 @@ the multi-hot shape labels of a Shapes-VL split (``--labels shape+color``:
 shape and colour labels side by side, nearer to what a CLIP ViT knows),
 and writes a checkpoint that ``load_from`` can start a SemMIM run from: the
 same weights for the online ViT and every copy of it (the momentum
-encoder). Single-object
-accuracy on the test split (shape, and colour when trained on it) is
-printed as it trains.
+encoder). Single-object accuracy on the test split (shape, and colour
+when trained on it) is printed as it trains.
 
 Example (the ViT of configs/semmim/shapes-vl_code-purity/
 demo_shape-supervised-vit.py):
