@@ -314,3 +314,28 @@ def test_shape_supervised_vit_with_colour_labels(pretrained, tiny_shapes,
     assert ' colour ' in printed
     assert 0 <= result['shape_accuracy'] <= 1
     assert 0 <= result['color_accuracy'] <= 1
+
+
+def test_shape_supervised_vit_continues_from_init(pretrained, tiny_shapes,
+                                                  tmp_path):
+    """``--init``: shape labels first, then shape and colour from there;
+    the ViT and the head's shape rows carry over, the colour rows are
+    new."""
+    tool = load_tool('shape_supervised_vit')
+    config, _ = pretrained
+    first, second = str(tmp_path / 'shape.pth'), str(tmp_path / 'both.pth')
+    tool.main([config, '--data-root', tiny_shapes, '--steps', '2',
+               '--batch-size', '4', '--out', first])
+    tool.main([config, '--data-root', tiny_shapes, '--labels',
+               'shape+color', '--steps', '0', '--init', first, '--out',
+               second])
+    a = torch.load(first, map_location='cpu')
+    b = torch.load(second, map_location='cpu')
+    assert b['meta']['init'] == first
+    assert a['state_dict'].keys() == b['state_dict'].keys()
+    assert all(torch.equal(a['state_dict'][k], b['state_dict'][k])
+               for k in a['state_dict'])
+    colors, shapes = shapes_vl_vocab(tiny_shapes)
+    assert b['head']['bias'].shape == (len(shapes) + len(colors), )
+    assert torch.equal(a['head']['weight'], b['head']['weight'][:len(shapes)])
+    assert torch.equal(a['head']['bias'], b['head']['bias'][:len(shapes)])

@@ -9,7 +9,9 @@ shape and colour labels side by side, nearer to what a CLIP ViT knows),
 and writes a checkpoint that ``load_from`` can start a SemMIM run from: the
 same weights for the online ViT and every copy of it (the momentum
 encoder). Single-object accuracy on the test split (shape, and colour
-when trained on it) is printed as it trains.
+when trained on it) is printed as it trains. ``--init`` continues from a
+start the tool wrote, e.g. shape labels first and then shape and colour
+(the colour labels alone are a shortcut the ViT takes before shape).
 
 Example (the ViT of configs/semmim/shapes-vl_code-purity/
 demo_shape-supervised-vit.py):
@@ -38,6 +40,8 @@ def parse_args(argv=None):
     parser.add_argument('--labels', choices=['shape', 'shape+color'],
                         default='shape', help='multi-hot labels to train '
                         'on (default: %(default)s)')
+    parser.add_argument('--init', help='checkpoint this tool wrote, to '
+                        'continue training from (default: from scratch)')
     parser.add_argument('--steps', type=int, default=600)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--lr', type=float, default=1e-3)
@@ -46,7 +50,7 @@ def parse_args(argv=None):
     parser.add_argument('--out', required=True, help='checkpoint to write')
     parser.add_argument('--threads', type=int, default=None)
     args = parser.parse_args(argv)
-    args.checkpoint, args.device, args.cfg_options = None, 'cpu', None
+    args.checkpoint, args.device, args.cfg_options = args.init, 'cpu', None
     return args
 
 
@@ -85,6 +89,14 @@ def main(argv=None):
     x_test, y_test, single = shape_data(model, args.data_root, 'test',
                                         shapes, colors)
     head = nn.Linear(vit.embed_dims, len(shapes) + len(colors))
+    if args.init:
+        # the head's rows the start has (shapes first), so that the new
+        # labels do not send a random head's gradients into a trained ViT
+        start = torch.load(args.init, map_location='cpu')['head']
+        rows = min(len(start['bias']), len(head.bias))
+        with torch.no_grad():
+            head.weight[:rows] = start['weight'][:rows]
+            head.bias[:rows] = start['bias'][:rows]
     groups = dict(shape=slice(0, len(shapes)))
     if colors:
         groups['colour'] = slice(len(shapes), None)
@@ -123,9 +135,9 @@ def main(argv=None):
              for prefix in backbone_prefixes(model)
              for key, value in weights.items()}
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    torch.save(dict(state_dict=state,
+    torch.save(dict(state_dict=state, head=head.state_dict(),
                     meta=dict(config=args.config, steps=args.steps,
-                              labels=args.labels,
+                              labels=args.labels, init=args.init,
                               shape_accuracy=accuracy.get('shape'),
                               color_accuracy=accuracy.get('colour'))),
                args.out)
