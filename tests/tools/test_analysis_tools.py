@@ -322,8 +322,11 @@ def test_shape_supervised_vit_continues_from_init(pretrained, tiny_shapes,
     the ViT and the head's shape rows carry over, the colour rows are
     new."""
     tool = load_tool('shape_supervised_vit')
-    config, _ = pretrained
+    config, checkpoint = pretrained
     first, second = str(tmp_path / 'shape.pth'), str(tmp_path / 'both.pth')
+    with pytest.raises(SystemExit, match=f'{checkpoint}: no "head" entry'):
+        tool.main([config, '--data-root', tiny_shapes, '--steps', '0',
+                   '--init', checkpoint, '--out', second])
     tool.main([config, '--data-root', tiny_shapes, '--steps', '2',
                '--batch-size', '4', '--out', first])
     tool.main([config, '--data-root', tiny_shapes, '--labels',

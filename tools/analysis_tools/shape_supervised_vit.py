@@ -92,7 +92,10 @@ def main(argv=None):
     if args.init:
         # the head's rows the start has (shapes first), so that the new
         # labels do not send a random head's gradients into a trained ViT
-        start = torch.load(args.init, map_location='cpu')['head']
+        start = torch.load(args.init, map_location='cpu').get('head')
+        if start is None:
+            raise SystemExit(f'{args.init}: no "head" entry; --init takes '
+                             'a checkpoint written by this tool')
         rows = min(len(start['bias']), len(head.bias))
         with torch.no_grad():
             head.weight[:rows] = start['weight'][:rows]
