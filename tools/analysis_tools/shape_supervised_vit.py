@@ -79,6 +79,13 @@ def backbone_prefixes(model) -> list:
 
 def main(argv=None):
     args = parse_args(argv)
+    start_head = None
+    if args.init:
+        # checked before the model and the images are loaded
+        start_head = torch.load(args.init, map_location='cpu').get('head')
+        if start_head is None:
+            raise SystemExit(f'{args.init}: no "head" entry; --init takes '
+                             'a checkpoint written by this tool')
     torch.manual_seed(args.seed)
     model = load_model(args)
     vit = model.vision_backbone.train()
@@ -89,17 +96,13 @@ def main(argv=None):
     x_test, y_test, single = shape_data(model, args.data_root, 'test',
                                         shapes, colors)
     head = nn.Linear(vit.embed_dims, len(shapes) + len(colors))
-    if args.init:
+    if start_head is not None:
         # the head's rows the start has (shapes first), so that the new
         # labels do not send a random head's gradients into a trained ViT
-        start = torch.load(args.init, map_location='cpu').get('head')
-        if start is None:
-            raise SystemExit(f'{args.init}: no "head" entry; --init takes '
-                             'a checkpoint written by this tool')
-        rows = min(len(start['bias']), len(head.bias))
+        rows = min(len(start_head['bias']), len(head.bias))
         with torch.no_grad():
-            head.weight[:rows] = start['weight'][:rows]
-            head.bias[:rows] = start['bias'][:rows]
+            head.weight[:rows] = start_head['weight'][:rows]
+            head.bias[:rows] = start_head['bias'][:rows]
     groups = dict(shape=slice(0, len(shapes)))
     if colors:
         groups['colour'] = slice(len(shapes), None)
