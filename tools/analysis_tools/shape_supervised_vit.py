@@ -17,7 +17,7 @@ Example (the ViT of configs/semmim/shapes-vl_code-purity/
 demo_shape-supervised-vit.py):
     python tools/analysis_tools/shape_supervised_vit.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py \\
-        --steps 600 --out work_dirs/shape_supervised_vit/vit.pth
+        --steps 1200 --seed 2 --out work_dirs/shape_supervised_vit/vit.pth
 """
 import argparse
 import os
@@ -42,7 +42,7 @@ def parse_args(argv=None):
                         'on (default: %(default)s)')
     parser.add_argument('--init', help='checkpoint this tool wrote, to '
                         'continue training from (default: from scratch)')
-    parser.add_argument('--steps', type=int, default=600)
+    parser.add_argument('--steps', type=int, default=1200)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--lr', type=float, default=1e-3)
     parser.add_argument('--eval-interval', type=int, default=100)
