@@ -9,6 +9,11 @@ import torch
 from tests.conftest import REPO, tiny_train_config
 
 
+# the peak from 256 x 256 products: 2048 x 2048 ones cost the suite about
+# 1.5 s a measurement, and a run measures three to five times
+QUICK_PEAK = ('--peak-size', '256')
+
+
 def load_benchmark():
     spec = importlib.util.spec_from_file_location(
         'benchmark_train', osp.join(REPO, 'tools', 'analysis_tools',
@@ -28,8 +33,8 @@ def test_compare_synthetic_and_real(tiny_shapes, tmp_path, capsys):
         "             mask_generator=None)\n")
     bench = load_benchmark()
     report = bench.main([config, '--compare', str(no_mim), '--batch-size',
-                         '2', '--iters', '1', '--warmup', '1', '--data',
-                         'both'])
+                         '2', '--iters', '1', '--warmup', '1', *QUICK_PEAK,
+                         '--data', 'both'])
     out = capsys.readouterr().out
     assert report['peak'] > 0
     # measured before the first step and after each round: the best counts
@@ -57,7 +62,7 @@ def test_amp_reports_against_the_bf16_peak(tiny_shapes, tmp_path, capsys):
     config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
     bench = load_benchmark()
     report = bench.main([config, '--batch-size', '2', '--iters', '1',
-                         '--warmup', '1', '--ab', 'amp'])
+                         '--warmup', '1', *QUICK_PEAK, '--ab', 'amp'])
     out = capsys.readouterr().out
     assert 'of the measured bf16 matmul peak' in out
     assert 'of the fp32 matmul peak)' in out
@@ -88,7 +93,7 @@ def test_allocator_setting_is_applied_to_every_step(flag, kept, tiny_shapes,
     calls = []
     monkeypatch.setattr(bench, 'keep_freed_memory', calls.append)
     report = bench.main([config, '--batch-size', '2', '--iters', '1',
-                         '--warmup', '1'] + flag)
+                         '--warmup', '1', *QUICK_PEAK] + flag)
     name = report['synthetic'][0]['config']
     assert name == config + ('' if kept else ' [default malloc]')
     assert calls == [kept] * 2  # warm-up and timed step
@@ -100,7 +105,8 @@ def test_missing_real_data_is_skipped_with_a_message(tmp_path, capsys):
     batch is asked for, inside the guard)."""
     config = tiny_train_config(tmp_path / 'tiny.py', str(tmp_path / 'none'))
     report = load_benchmark().main([config, '--batch-size', '2', '--iters',
-                                    '1', '--warmup', '1', '--data', 'both'])
+                                    '1', '--warmup', '1', *QUICK_PEAK,
+                                    '--data', 'both'])
     out = capsys.readouterr().out
     assert len(report['synthetic']) == 1 and report['real'] == []
     assert 'real data unavailable' in out and 'annotation file' in out
@@ -137,7 +143,8 @@ def test_record_and_replay_kernels():
 def test_kernels_flag_reports_the_kernel_share(tiny_shapes, tmp_path, capsys):
     config = tiny_train_config(tmp_path / 'tiny.py', tiny_shapes)
     report = load_benchmark().main([config, '--batch-size', '2', '--iters',
-                                    '1', '--warmup', '1', '--kernels'])
+                                    '1', '--warmup', '1', *QUICK_PEAK,
+                                    '--kernels'])
     out = capsys.readouterr().out
     (run,) = report['synthetic']
     assert 0 < run['kernel_s']

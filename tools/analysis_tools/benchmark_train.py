@@ -250,16 +250,18 @@ class Peaks:
     fraction, the best of the run does not.
     """
 
-    def __init__(self, bf16: bool, bf16_n: int = 2048):
+    def __init__(self, bf16: bool, bf16_n: int = 2048, n: int = 2048):
         self.with_bf16 = bf16
         self.bf16_n = bf16_n
+        self.n = n
         self.samples = dict(fp32=[], bf16=[])
 
     def measure(self):
-        self.samples['fp32'].append(matmul_peak(torch.float32))
+        self.samples['fp32'].append(matmul_peak(torch.float32, self.n))
         if self.with_bf16:
             self.samples['bf16'].append(
-                matmul_peak(torch.bfloat16, self.bf16_n, repeat=3))
+                matmul_peak(torch.bfloat16, min(self.bf16_n, self.n),
+                            repeat=3))
 
     @property
     def fp32(self) -> float:
@@ -360,6 +362,11 @@ def main(argv=None) -> dict:
         help="also replay one step's matmul and attention kernels alone "
         '(synthetic data): their time against the step, and the fraction '
         'of the peak a step of only those kernels would reach')
+    parser.add_argument(
+        '--peak-size', type=int, default=2048,
+        help='side of the square matmul that measures the peak (each '
+        'measurement is 7 products; smaller is quicker but may read below '
+        'the true peak)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.threads:
@@ -394,7 +401,8 @@ def main(argv=None) -> dict:
     on_cpu = not torch.cuda.is_available()
     probe = cpu_bf16_speedup() if on_cpu else None
     peaks = Peaks(bf16=on_cpu and with_amp,
-                  bf16_n=256 if on_cpu and probe < 0.5 else 2048)
+                  bf16_n=256 if on_cpu and probe < 0.5 else 2048,
+                  n=args.peak_size)
     peaks.measure()
     print(f'fp32 matmul peak measured now: {peaks.fp32 / 1e9:.1f} GFLOP/s')
     report = dict(synthetic=[], real=[])
