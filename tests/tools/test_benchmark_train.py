@@ -149,3 +149,12 @@ def test_kernels_flag_reports_the_kernel_share(tiny_shapes, tmp_path, capsys):
     (run,) = report['synthetic']
     assert 0 < run['kernel_s']
     assert 'matmul + attention kernels alone' in out
+
+
+def test_non_positive_peak_size_is_refused(tmp_path, capsys):
+    """A zero side would time empty products and divide by a zero peak."""
+    config = tiny_train_config(tmp_path / 'tiny.py', str(tmp_path / 'none'))
+    with pytest.raises(SystemExit):
+        load_benchmark().main([config, '--peak-size', '0'])
+    assert '--peak-size must be a positive side, got 0' in \
+        capsys.readouterr().err

@@ -369,6 +369,9 @@ def main(argv=None) -> dict:
         'the true peak)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
+    if args.peak_size < 1:
+        parser.error(f'--peak-size must be a positive side, got '
+                     f'{args.peak_size}')
     if args.threads:
         torch.set_num_threads(args.threads)
     register_all_modules()
