@@ -43,62 +43,66 @@ def iter_json_array(path: str, chunk_size: int = _CHUNK) -> Iterator[Any]:
         raise FileNotFoundError(f'{path}: annotation file not found')
     decoder = json.JSONDecoder()
     with open(path, 'r', encoding='utf-8') as f:
-        buf, eof, offset = '', False, 0
+        # buf[pos:] is unread; `base` is the file offset of buf[0]
+        buf, pos, base, eof = '', 0, 0, False
 
         def fill() -> bool:
-            nonlocal buf, eof
+            nonlocal buf, pos, base, eof
             if eof:
                 return False
             chunk = f.read(chunk_size)
             if not chunk:
                 eof = True
                 return False
-            buf += chunk
+            buf, base, pos = buf[pos:] + chunk, base + pos, 0
             return True
 
-        def skip_ws() -> None:
-            nonlocal buf, offset
+        def next_char() -> str:
+            """The next non-space character (not consumed), '' at EOF."""
+            nonlocal pos
             while True:
-                stripped = buf.lstrip(_WS)
-                offset += len(buf) - len(stripped)
-                buf = stripped
-                if buf or not fill():
-                    return
+                while pos < len(buf) and buf[pos] in _WS:
+                    pos += 1
+                if pos < len(buf):
+                    return buf[pos]
+                if not fill():
+                    return ''
 
-        skip_ws()
-        if not buf.startswith('['):
+        if next_char() != '[':
             raise ConversionError(f'{path}: expected a JSON list')
-        buf, offset = buf[1:], offset + 1
-        index = 0
-        skip_ws()
-        if buf.startswith(']'):
+        pos += 1
+        if next_char() == ']':
             return
+        index = 0
         while True:
+            next_char()
             while True:
                 try:
-                    value, end = decoder.raw_decode(buf)
+                    value, end = decoder.raw_decode(buf, pos)
                 except json.JSONDecodeError as e:
                     if fill():
                         continue
                     raise ConversionError(
                         f'{path}: element {index}: not valid JSON near byte '
-                        f'{offset + e.pos} ({e.msg})') from None
-                if end == len(buf) and fill():
-                    continue  # a number may go on in the next chunk
+                        f'{base + e.pos} ({e.msg})') from None
+                # a number cut by the chunk ("1.5e" of "1.5e3") decodes
+                # too: read on until a delimiter follows it
+                if (end == len(buf) or buf[end] not in ',]' + _WS) and (
+                        fill()):
+                    continue
                 break
             yield value
             index += 1
-            buf, offset = buf[end:], offset + end
-            skip_ws()
-            if buf.startswith(','):
-                buf, offset = buf[1:], offset + 1
-                skip_ws()
-            elif buf.startswith(']'):
+            pos = end
+            char = next_char()
+            if char == ',':
+                pos += 1
+            elif char == ']':
                 return
             else:
                 raise ConversionError(
                     f'{path}: element {index}: expected "," or "]" at byte '
-                    f'{offset}')
+                    f'{base + pos}')
 
 
 class JsonListWriter:

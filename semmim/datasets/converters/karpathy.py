@@ -18,6 +18,7 @@ Karpathy's files (from his NeuralTalk2 release, also in LAVIS and BLIP)::
 become the ALBEF/BLIP files the retrieval, captioning and pre-training
 configs read (see ``docs/preparing_data.md``).
 """
+import os
 import os.path as osp
 import re
 import shutil
@@ -182,6 +183,8 @@ def convert_karpathy(path: str,
                     report.add(out, img['image'],
                                captions=len(img['captions']))
         if dataset == 'coco':
+            os.makedirs(osp.dirname(outputs[f'retrieval_{split}']),
+                        exist_ok=True)
             shutil.copyfile(out, outputs[f'retrieval_{split}'])
             report.note(f'copied {out} to {outputs[f"retrieval_{split}"]}')
         if dataset == 'coco' and split != 'train':

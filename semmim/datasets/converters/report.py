@@ -65,19 +65,25 @@ class ConversionReport:
 
     # counting -----------------------------------------------------------
     def add(self, output: str, image: Optional[str] = None,
-            captions: int = 0, questions: int = 0) -> None:
+            captions: int = 0, questions: int = 0,
+            new_image: bool = False) -> None:
         """Count one written entry of ``output`` (a file name): its image
-        (distinct images are counted) and its captions or questions."""
+        (distinct images are counted; ``new_image=True`` counts one without
+        keeping its name, for streams where every row has its own image)
+        and its captions or questions."""
         counts = self.outputs.setdefault(
-            output, dict(entries=0, captions=0, questions=0))
+            output, dict(entries=0, captions=0, questions=0, images=0))
         counts['entries'] += 1
         counts['captions'] += captions
         counts['questions'] += questions
         if image is not None:
             self._images.setdefault(output, set()).add(image)
+        elif new_image:
+            counts['images'] += 1
 
     def num_images(self, output: str) -> int:
-        return len(self._images.get(output, ()))
+        counts = self.outputs.get(output, {})
+        return len(self._images.get(output, ())) + counts.get('images', 0)
 
     def skip(self, reason: str, message: Optional[str] = None,
              count: int = 1) -> None:
@@ -104,7 +110,7 @@ class ConversionReport:
         lines = [f'{self.name}:']
         for output, c in self.outputs.items():
             parts = [f'{c["entries"]:,} entries']
-            if output in self._images:
+            if output in self._images or c['images']:
                 parts.append(f'{self.num_images(output):,} images')
             if c['captions']:
                 parts.append(f'{c["captions"]:,} captions')

@@ -188,9 +188,9 @@ def convert_vqa_v2(questions: Sequence[str],
                                  dataset='vqa')
                 if anns is not None:
                     ann = anns[qid]
+                    used.add(qid)
                     if ann is None:  # malformed, counted when read
                         continue
-                    used.add(qid)
                     out_entry['answer'] = ann['answer']
                     for key in ('answer_type', 'question_type'):
                         if key in ann:
