@@ -88,3 +88,14 @@ def test_cc3m_defaults_and_pretrain_4m(tmp_path, capsys):
     assert 'coco            0    113,000          0    567,000   (not found)' \
         in text
     assert "0.0% of the paper's 4M images" in text
+
+
+def test_inconsistent_options_are_one_line(tmp_path, capsys):
+    q = tmp_path / 'q.json'
+    q.write_text(json.dumps(dict(data_subtype='val2014', questions=[])))
+    code = cli.main_vqa_v2(['--questions', str(q), '--vg-qa', str(q),
+                            '--out-root', str(tmp_path), '--no-progress'])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        'error: Visual Genome QA needs image_data.json for the image paths '
+        '(--vg-image-data)\n')

@@ -36,7 +36,7 @@ def _parser(description: str) -> argparse.ArgumentParser:
 def _run(convert: Callable, args) -> int:
     try:
         report = convert()
-    except (ConversionError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError) as e:  # ConversionError too
         hint = (' (--skip-bad counts and skips such entries)'
                 if getattr(e, 'skippable', False) else '')
         print(f'error: {e}{hint}', file=sys.stderr)

@@ -85,7 +85,8 @@ def convert_nocaps(path: str,
     dump_json(kept, out)
     for img in images:
         report.add(out, img['file_name'])
-    report.outputs[out]['captions'] = len(anns)
+    if images:
+        report.outputs[out]['captions'] = len(anns)
     per_domain = Counter(domains.values())
     caps = Counter(domains[a['image_id']] for a in anns)
     report.note('per domain: ' + ', '.join(
