@@ -130,7 +130,7 @@ def convert_vqa_v2(questions: Sequence[str],
     * a copy of ``v2_mscoco_val2014_annotations.json`` when given (the
       metric's ``gt_file``);
     * with ``vg_qa`` and ``vg_image_data``: ``vg_qa.json``, entries
-      ``{"question_id", "question", "answer": "green", "image":
+      ``{"qa_id", "question", "answer": "green", "image":
       "VG_100K/1.jpg", "image_id", "dataset": "vg"}`` (answers lower-cased,
       final period dropped; with ``vg_listed_answers_only`` only those whose
       normalised answer is in the answer list).
@@ -278,7 +278,9 @@ def _convert_vg_qa(path: str, image_data: str, out: str,
                     report.skip('VG questions whose answer is not in the '
                                 'answer list')
                     continue
-                writer.write(dict(question_id=qa_id, question=question,
+                # VG's qa_id under its own name: its numbers can equal VQA
+                # question ids, which the samples carry
+                writer.write(dict(qa_id=qa_id, question=question,
                                   answer=answer, image=images[image_id],
                                   image_id=image_id, dataset='vg'))
                 report.add(out, images[image_id], questions=1)

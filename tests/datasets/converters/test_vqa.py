@@ -85,7 +85,7 @@ def test_vqa_v2_and_vg_qa_read_by_vqa_dataset(tmp_path):
                          image='test2015/COCO_test2015_000000000001.jpg',
                          image_id=1, dataset='vqa')]
     vg = json.loads((out / 'vg_qa.json').read_text())
-    assert vg[0] == dict(question_id=986768,
+    assert vg[0] == dict(qa_id=986768,
                          question='What color is the clock?',
                          answer='green', image='VG_100K_2/1.jpg',
                          image_id=1, dataset='vg')
