@@ -12,7 +12,6 @@ from typing import Callable, Optional, Sequence
 from .karpathy import convert_coco_captions, convert_karpathy
 from .nocaps import convert_nocaps
 from .pretrain_4m import SOURCE_FILES, assemble_pretrain_4m
-from .report import ConversionError
 from .visual_genome import convert_vg_regions
 from .vqa import convert_vqa_v2
 from .web_pairs import (DEFAULT_IMAGE_NAME, convert_web_pairs,
