@@ -6,6 +6,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from semmim.datasets.converters import cli
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -26,6 +28,16 @@ def test_every_source_has_a_script():
     for name in ('coco', 'flickr30k', 'vqa_v2', 'visual_genome', 'cc3m',
                  'sbu', 'nocaps', 'pretrain_4m', 'generate_shapes_vl'):
         assert osp.isfile(osp.join(TOOLS, f'{name}.py')), name
+
+
+@pytest.mark.parametrize('main', [
+    'coco', 'flickr30k', 'vqa_v2', 'visual_genome', 'cc3m', 'sbu', 'nocaps',
+    'pretrain_4m'])
+def test_help(main, capsys):
+    with pytest.raises(SystemExit) as e:
+        getattr(cli, f'main_{main}')(['--help'])
+    assert e.value.code == 0
+    assert '--skip-bad' in capsys.readouterr().out
 
 
 def test_script_runs_as_a_command(tmp_path):

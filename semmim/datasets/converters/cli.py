@@ -19,11 +19,10 @@ from .web_pairs import (DEFAULT_IMAGE_NAME, convert_web_pairs,
 
 
 def _parser(description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=description,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--out-root', default='data',
-                        help='the data/ folder of the configs')
+                        help='the data/ folder of the configs '
+                        '(default: %(default)s)')
     parser.add_argument('--skip-bad', action='store_true',
                         help='count and skip malformed entries instead of '
                         'stopping at the first')
@@ -103,7 +102,8 @@ def main_vqa_v2(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--out-dir',
                         help='default: <out-root>/vqa/annotations')
     parser.add_argument('--answer-min-count', type=int, default=9,
-                        help='answers in the list occur at least this often')
+                        help='answers in the list occur at least this often '
+                        '(default: %(default)s)')
     parser.add_argument('--vg-qa', help='Visual Genome question_answers.json')
     parser.add_argument('--vg-image-data', help='Visual Genome '
                         'image_data.json (image paths of --vg-qa)')
@@ -128,9 +128,13 @@ def main_visual_genome(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--karpathy', help='dataset_coco.json: leave out '
                         'Karpathy val/test COCO images')
     parser.add_argument('--image-prefix', default='vg/',
-                        help='VG image folder under --out-root')
-    parser.add_argument('--min-region-frac', type=float, default=0.0)
-    parser.add_argument('--max-per-image', type=int)
+                        help='VG image folder under --out-root '
+                        '(default: %(default)s)')
+    parser.add_argument('--min-region-frac', type=float, default=0.0,
+                        help='leave out regions smaller than this fraction '
+                        'of the image (default: keep all)')
+    parser.add_argument('--max-per-image', type=int,
+                        help='keep at most this many phrases per image')
     args = parser.parse_args(argv)
     return _run(lambda: convert_vg_regions(
         args.regions, args.image_data, args.out_root, args.image_prefix,
@@ -144,9 +148,9 @@ def _web_args(parser: argparse.ArgumentParser, default_images: str):
     parser.add_argument('--image-name', default=DEFAULT_IMAGE_NAME,
                         help='file of row i\'s image under --images; fields '
                         '{index} {shard} {url_name} {crc32} {md5} {sha1} '
-                        '(default: img2dataset\'s layout)')
+                        '(default: img2dataset\'s layout, %(default)s)')
     parser.add_argument('--shard-size', type=int, default=10000,
-                        help='rows per {shard}')
+                        help='rows per {shard} (default: %(default)s)')
     parser.add_argument('--no-image-check', action='store_true',
                         help='do not check that image files exist')
 
