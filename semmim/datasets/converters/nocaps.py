@@ -26,8 +26,9 @@ def convert_nocaps(path: str,
                    show_progress: bool = True) -> ConversionReport:
     """Check a NoCaps file and write it to ``nocaps/annotations/``.
 
-    Every image needs an integer ``id``, a ``file_name`` and a ``domain``
-    (one of :data:`DOMAINS`); every annotation an ``image_id`` listed in
+    Every image needs an integer ``id``, a ``file_name`` and, in a file
+    with captions, a ``domain`` (one of :data:`DOMAINS`); every annotation
+    an ``image_id`` listed in
     ``images`` and a non-empty ``caption``. Left-out entries are counted;
     with ``image_dir`` (``data/nocaps/images/val``), images whose file is
     missing are counted too (they stay in the file: an evaluation set is
@@ -43,14 +44,17 @@ def convert_nocaps(path: str,
             content.get('images'), list):
         raise ConversionError(f'{path}: expected a COCO-format NoCaps file, '
                               'an object with an "images" list')
+    with_captions = 'annotations' in content
     images, domains = [], {}
     for i, img in enumerate(content['images']):
         entry = f'images[{i}]'
         try:
             image_id = field(img, 'id', int, path, entry)
             text_field(img, 'file_name', path, entry)
-            domain = field(img, 'domain', str, path, entry)
-            if domain not in DOMAINS:
+            # the test file's images may come without one
+            domain = (field(img, 'domain', str, path, entry)
+                      if with_captions or 'domain' in img else None)
+            if domain is not None and domain not in DOMAINS:
                 raise ConversionError(
                     f'{where(path, entry, "domain")} is {domain!r}, expected '
                     f'one of {DOMAINS}', "field 'domain' unknown")
@@ -90,8 +94,9 @@ def convert_nocaps(path: str,
     per_domain = Counter(domains.values())
     caps = Counter(domains[a['image_id']] for a in anns)
     report.note('per domain: ' + ', '.join(
-        f'{d} {per_domain[d]:,} images / {caps[d]:,} captions'
-        for d in DOMAINS))
+        f'{d or "no domain"} {per_domain[d]:,} images / {caps[d]:,} '
+        'captions'
+        for d in DOMAINS + ((None, ) if None in per_domain else ())))
     if image_dir is not None:
         missing = [img['file_name'] for img in images
                    if not osp.isfile(osp.join(image_dir, img['file_name']))]

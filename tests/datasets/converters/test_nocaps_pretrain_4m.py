@@ -62,6 +62,20 @@ def test_nocaps_malformed(tmp_path):
                               'malformed: image_id not in "images"': 1}
 
 
+def test_nocaps_test_file_without_captions(tmp_path):
+    path = tmp_path / 'nocaps_test_image_info.json'
+    path.write_text(json.dumps(dict(images=[
+        dict(id=0, file_name='0a.jpg', open_images_id='0a'),
+        dict(id=1, file_name='0b.jpg', domain='near-domain')])))
+    report = convert_nocaps(str(path), str(tmp_path / 'd'),
+                            show_progress=False)
+    ds = CaptionDataset('annotations/nocaps_test_image_info.json',
+                        data_root=str(tmp_path / 'd/nocaps'),
+                        test_mode=True)
+    assert [d['image_id'] for d in ds] == [0, 1]
+    assert 'no domain 1 images / 0 captions' in report.summary()
+
+
 def write(path, entries, one_line=True):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entries, indent=None if one_line else 1))
