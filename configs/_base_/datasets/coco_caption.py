@@ -1,7 +1,9 @@
 # COCO captions, Karpathy split, in BLIP's files (see
 # docs/data_layout_caption.md): 113K training images (one sample per
 # caption), 5K val and 5K test images scored against COCO-format ground
-# truth. Fine-tuning resolution 384 px (paper Section 4.2).
+# truth. Fine-tuning resolution 384 px (paper Section 4.2). The images are
+# data/coco/{train2014,val2014}/, the tree the retrieval and pre-training
+# configs read too (docs/preparing_data.md).
 data_root = 'data/coco/'
 img_size = 384
 
@@ -45,7 +47,7 @@ train_dataloader = dict(
         type='CaptionDataset',
         data_root=data_root,
         ann_file='annotations/coco_karpathy_train.json',
-        data_prefix='images',
+        data_prefix='',
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
@@ -57,7 +59,7 @@ val_dataloader = dict(
         type='CaptionDataset',
         data_root=data_root,
         ann_file='annotations/coco_karpathy_val.json',
-        data_prefix='images',
+        data_prefix='',
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = dict(
@@ -70,7 +72,7 @@ test_dataloader = dict(
         type='CaptionDataset',
         data_root=data_root,
         ann_file='annotations/coco_karpathy_test.json',
-        data_prefix='images',
+        data_prefix='',
         test_mode=True,
         pipeline=test_pipeline))
 val_evaluator = dict(

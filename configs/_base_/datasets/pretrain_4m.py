@@ -1,5 +1,5 @@
 # COCO + Visual Genome + CC3M + SBU in ALBEF's JSON format (4M images,
-# 5.1M captions); see README "Data" for the layout under data/.
+# 5.1M captions); docs/preparing_data.md makes it from the official files.
 data_root = 'data/'
 
 # Two views per image (SPEC 2): view 1 for the momentum teacher, view 2 for
@@ -47,12 +47,11 @@ train_dataloader = dict(
     dataset=dict(
         type='ImageTextDataset',
         data_root=data_root,
-        ann_file=[
-            'annotations/pretrain/coco.json',
-            'annotations/pretrain/vg.json',
-            'annotations/pretrain/cc3m_train.json',
-            'annotations/pretrain/cc3m_val.json',
-            'annotations/pretrain/sbu.json',
-        ],
+        # COCO + VG + CC3M + SBU in one list, assembled from whichever the
+        # user has by tools/dataset_converters/pretrain_4m.py, which also
+        # says how far it is from the paper's 4M images
+        # (docs/preparing_data.md). ALBEF's five files work as well: put
+        # them in annotations/pretrain/ and run the same command.
+        ann_file='annotations/pretrain/pretrain_4m.json',
         data_prefix='',
         pipeline=train_pipeline))
