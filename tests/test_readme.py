@@ -41,11 +41,14 @@ def shell_commands(page: str) -> list:
     for block in re.findall(r'```(?:bash|sh|shell)\n(.*?)```', text, re.S):
         block = block.replace('\\\n', ' ')
         for line in block.splitlines():
-            words = shlex.split(line, comments=True)
-            while words and re.match(r'^[A-Z_]+=', words[0]):
-                words = words[1:]  # an environment variable for the command
-            if words:
-                commands.append(words)
+            chain = shlex.split(line, comments=True) + ['&&']
+            while chain:
+                words = chain[:chain.index('&&')]
+                chain = chain[chain.index('&&') + 1:]
+                while words and re.match(r'^[A-Z_]+=', words[0]):
+                    words = words[1:]  # an environment variable for it
+                if words:
+                    commands.append(words)
     return commands
 
 
@@ -106,8 +109,17 @@ def test_pages_have_commands():
 def test_command(page, words, capsys):
     check_paths(words)
     program, script, args = words[0], words[1], words[2:]
-    if program == 'pytest':
-        return  # a test file, checked by check_paths
+    if program in ('pytest', 'pip', 'mim', 'source'):
+        if '-r' in words:  # a requirements file
+            path = words[words.index('-r') + 1]
+            assert osp.isfile(osp.join(REPO, path)), f'{page}: no {path}'
+        return  # installers and the test runner: paths checked above
+    if program == 'python' and script == '-m':
+        assert importlib.util.find_spec(args[0]), f'{page}: no {args[0]}'
+        return
+    if program == 'python' and script == '-c':
+        compile(args[0], '<-c>', 'exec')
+        return
     assert program in ('python', 'bash'), f'{page}: unknown program {words}'
     assert osp.isfile(osp.join(REPO, script)), f'{page}: no {script}'
     if script in LAUNCHERS:
