@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import REPO
 
 PAGES = ['README.md', 'configs/semmim/README.md', 'docs/get_started.md',
+         'docs/benchmarks.md',
          'projects/shapes_vl_code_purity/README.md']
 # arguments naming these must exist in the repository (data/, work_dirs/
 # and placeholders such as PRETRAIN.pth are made by the user)
