@@ -1,4 +1,5 @@
-"""Text-guided masking seen on one image and caption (SPEC 2.4).
+"""Text-guided masking seen on one image and caption
+(docs/design.md#text-guided-masking).
 
 SemMIM masks the patches a caption talks about more often: patch ``i`` is
 drawn with probability ``p_i = softmax_i(cos(proj^(v^_i), proj(w_cls)) /

@@ -2,7 +2,7 @@
 # 5.1M captions); see README "Data" for the layout under data/.
 data_root = 'data/'
 
-# Two views per image (SPEC 2): view 1 for the momentum teacher, view 2 for
+# Two views per image (docs/design.md#augmentation): view 1 for the momentum teacher, view 2 for
 # the online student. Hue jitter is 0 so colour words stay true.
 view1_pipeline = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
