@@ -106,6 +106,14 @@ def test_pages_have_commands():
             '8'] in readme
 
 
+def test_pictures_exist():
+    for page in PAGES:
+        with open(osp.join(REPO, page)) as f:
+            for path in re.findall(r'!\[[^\]]*\]\(([^)\s]+)\)', f.read()):
+                assert osp.isfile(osp.join(REPO, osp.dirname(page), path)), \
+                    f'{page}: no picture {path}'
+
+
 @pytest.mark.parametrize('page,words', all_commands())
 def test_command(page, words, capsys):
     check_paths(words)
