@@ -1,4 +1,4 @@
-"""Install semmim: ``pip install -e .`` (see README for the pinned stack)."""
+"""Install semmim: ``pip install -e .`` (docs/get_started.md: the stack)."""
 import os.path as osp
 
 from setuptools import find_packages, setup

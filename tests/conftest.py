@@ -185,3 +185,20 @@ default_hooks = dict(logger=dict(interval=1),
     with open(path, 'w') as f:
         f.write(text)
     return str(path)
+
+
+@pytest.fixture(scope='module')
+def pretrained(tmp_path_factory, tiny_shapes):
+    """(config, checkpoint) of a tiny SemMIM (64 px, 8 x 8 patches), for
+    the analysis tools' tests."""
+    from mmengine.config import Config
+
+    from semmim.registry import MODELS
+    folder = tmp_path_factory.mktemp('tiny_semmim')
+    config = tiny_train_config(folder / 'tiny.py', tiny_shapes)
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    checkpoint = str(folder / 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    return config, checkpoint

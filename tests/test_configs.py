@@ -12,9 +12,11 @@ from semmim.compat import check_collate_fn
 from semmim.registry import MODELS, TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# the product's configs and those of the studies under projects/
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+    p for pattern in ('configs/**/*.py', 'projects/*/configs/**/*.py')
+    for p in glob.glob(osp.join(ROOT, pattern), recursive=True)
+    if '_base_' not in p)
 
 
 def rel(path):

@@ -7,7 +7,9 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-model = dict(topk=0)
+# no queue: nothing is trained, and the pre-training checkpoint (the demo's
+# has none) then loads shape for shape, also strictly (semmim.apis)
+model = dict(topk=0, itc_head=dict(queue_size=0))
 train_dataloader = None
 val_dataloader = None
 val_evaluator = None

@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# initialisation (SPEC section 1) from the two files the converters write
+# initialisation (docs/design.md#architecture) from the two files the converters write
 # (docs/pretrained_weights.md):
 #   python tools/model_converters/clip_to_semmim.py ViT-B-16.pt \
 #       data/pretrained/clip_vit-b16_semmim.pth

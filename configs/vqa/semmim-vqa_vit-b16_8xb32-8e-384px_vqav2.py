@@ -1,4 +1,4 @@
-# VQA v2 fine-tuning of the pre-trained SemMIM (SPEC 5) at 384 px on VQA v2
+# VQA v2 fine-tuning of the pre-trained SemMIM (docs/design.md#downstream-tasks) at 384 px on VQA v2
 # train + val + Visual Genome QA, answers for test-dev by beam search
 # (beam 5, at most 10 tokens), written in the evaluation server's format.
 #   bash tools/dist_train.sh \

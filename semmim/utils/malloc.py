@@ -6,7 +6,7 @@ adapts up to 32 MiB) with fresh pages from ``mmap`` and unmaps them on
 tensors every iteration: the 30522 x 768 word-embedding gradients (94 MB
 each, filled, summed with the tied decoder's), activations, attention
 scores. Fresh pages fault in on first write, so a 94 MB ``zeros`` costs
-about 33 ms instead of 6 ms. On our 2-core machine that was a fifth of the
+about 33 ms instead of 6 ms. On a 2-core CPU that was a fifth of the
 full-size step (``docs/benchmarks.md``).
 
 :func:`keep_freed_memory` tells glibc to serve every request from its heap

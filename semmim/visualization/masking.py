@@ -1,6 +1,7 @@
-"""Text-guided masking seen on one image and caption (SPEC 2.4).
+"""Text-guided masking seen on one image and caption.
 
-SemMIM masks the patches a caption talks about more often: patch ``i`` is
+SemMIM masks the patches a caption talks about more often
+(docs/design.md#text-guided-masking): patch ``i`` is
 drawn with probability ``p_i = softmax_i(cos(proj^(v^_i), proj(w_cls)) /
 tau_m)``, where ``v^_i`` are the momentum encoder's (visual-only) patch
 features, ``proj^`` the momentum ITC image projection and ``w_cls`` the

@@ -400,7 +400,7 @@ def main(argv=None) -> dict:
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
     # the bf16 peak only when bf16 is timed, and at 256 x 256 where bf16 is
     # emulated: there one 2048 x 2048 product takes minutes (0.1 GFLOP/s on
-    # an AMD EPYC 7001)
+    # an AVX2 CPU without AMX)
     on_cpu = not torch.cuda.is_available()
     probe = cpu_bf16_speedup() if on_cpu else None
     peaks = Peaks(bf16=on_cpu and with_amp,

@@ -1,7 +1,7 @@
 """Write Shapes-VL pre-training annotations for scenes with few objects.
 
 Example (the single-object images, as used by the configs in
-configs/semmim/shapes-vl_code-purity/ named ``*single-object*``)::
+projects/shapes_vl_code_purity/configs/ named ``*single-object*``)::
 
     python tools/dataset_converters/shapes_vl_subset.py \
         --data-root data/shapes_vl --max-objects 1 \

@@ -1,4 +1,5 @@
-# Flickr30K retrieval (1K test) in ALBEF's JSON files; layout in README.
+# Flickr30K retrieval (1K test) in ALBEF's JSON files; layout in
+# docs/data_layout_pretrain_retrieval.md.
 # Same pipelines and loaders as COCO; only the files differ.
 _base_ = './coco_retrieval.py'
 

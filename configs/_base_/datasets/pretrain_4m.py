@@ -2,9 +2,11 @@
 # 5.1M captions); docs/preparing_data.md makes it from the official files.
 data_root = 'data/'
 
-# Two views per image (SPEC 2): view 1 for the momentum teacher, view 2 for
-# the online student. Hue jitter is 0 so colour words stay true.
-view1_pipeline = [
+# Two views per image (docs/design.md#augmentation): view 1 for the
+# momentum teacher, view 2 for the online student. Hue jitter is 0 so
+# colour words stay true. The steps both views share come first, then each
+# view's blur and solarisation.
+view_common = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
          interpolation='bicubic', backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -12,17 +14,12 @@ view1_pipeline = [
         dict(type='ColorJitter', brightness=0.4, contrast=0.4,
              saturation=0.2, hue=0.0)]),
     dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+]
+view1_pipeline = view_common + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=1.0),
 ]
-view2_pipeline = [
-    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
-         interpolation='bicubic', backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-             saturation=0.2, hue=0.0)]),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
+view2_pipeline = view_common + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=0.1),
     dict(type='Solarize', thr=128, prob=0.2),

@@ -2,27 +2,25 @@
 # on VQA v2 train + val and Visual Genome QA, answers for test-dev written
 # in the evaluation server's format. 384 px, CLIP normalisation (in the
 # model's data preprocessor).
+_base_ = './finetune_384px.py'
 data_root = 'data/vqa/'
-img_size = 384
 
 # ALBEF's crop (scale 0.5-1); its horizontal flip is left out (it would
 # make "left"/"right" answers wrong) and so is its RandAugment (add
 # mmpretrain's RandAugment here to follow ALBEF fully).
+clean_question = dict(type='PreCaption', keys='question', max_words=50)
 train_pipeline = [
-    dict(type='LoadImageOrSkip', imdecode_backend='pillow'),
-    dict(type='RandomResizedCrop', scale=img_size,
-         crop_ratio_range=(0.5, 1.0), interpolation='bicubic',
-         backend='pillow'),
-    dict(type='PreCaption', keys='question', max_words=50),
+    _base_.load_image,
+    _base_.random_crop,
+    clean_question,
     dict(type='PackInputs',
          algorithm_keys=['question', 'gt_answer', 'gt_answer_weight'],
          meta_keys=['img_path', 'question_id']),
 ]
 test_pipeline = [
-    dict(type='LoadImageOrSkip', imdecode_backend='pillow'),
-    dict(type='Resize', scale=(img_size, img_size), keep_ratio=False,
-         interpolation='bicubic', backend='pillow'),
-    dict(type='PreCaption', keys='question', max_words=50),
+    _base_.load_image,
+    _base_.resize_image,
+    clean_question,
     dict(type='PackInputs',
          algorithm_keys=['question', 'question_id', 'annotator_answers',
                          'answer_type', 'question_type'],
@@ -38,12 +36,8 @@ dataset_args = dict(
     extra_fields=dict(objects='object', ocr='ocr'))
 
 train_dataloader = dict(
-    drop_last=True,
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
+    _base_.train_loader,
     sampler=dict(type='ImageGroupedSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
     dataset=dict(
         **dataset_args,
         ann_file=[
@@ -54,10 +48,7 @@ train_dataloader = dict(
         single_answer_weight=0.5,
         pipeline=train_pipeline))
 test_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
+    **_base_.test_loader,
     dataset=dict(
         **dataset_args,
         ann_file='annotations/vqa_test.json',

@@ -1,4 +1,4 @@
-# SemMIM at ViT-B/16 + BERT-base scale (SPEC section 1). Pretrained weights
+# SemMIM at ViT-B/16 + BERT-base scale (docs/design.md#architecture). Weights
 # are set by the leaf configs (init_cfg), so this builds anywhere.
 tokenizer = dict(
     type='LocalBertTokenizer',

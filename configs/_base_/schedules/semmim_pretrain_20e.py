@@ -2,7 +2,7 @@
 # position embeddings, [MASK] token); learning rate 1e-5 for the ViT and
 # 1e-4 for the rest, linear warm-up over 1000 iterations, cosine decay to
 # 1e-6; 20 epochs. fused=True: one kernel for the whole AdamW update (CPU
-# and CUDA); on our 2-core CPU the default foreach AdamW step of the full
+# and CUDA); on a 2-core CPU the default foreach AdamW step of the full
 # model takes 1.2-2.3 s against ~0.3 s fused (see docs/benchmarks.md).
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -21,7 +21,8 @@ param_scheduler = [
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20)
 
-# pre-training-specific schedules (SPEC 2.6-2.8)
+# pre-training-specific schedules (docs/design.md#centres-and-temperatures,
+# docs/design.md#momentum-encoders)
 custom_hooks = [
     dict(type='BadSampleLoggerHook'),
     dict(type='RNGStateHook'),

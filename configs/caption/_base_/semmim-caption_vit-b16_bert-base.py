@@ -14,7 +14,7 @@ model = dict(
     fusion_encoder={{_base_.model.fusion_encoder}},
     plm_head={{_base_.model.plm_head}},
     prompt='',
-    # SPEC 5 (COCO): beam 5, min length 8, max length 25 (generated
+    # docs/design.md#downstream-tasks (COCO): beam 5, min length 8, max length 25 (generated
     # WordPiece tokens), transformers' length penalty exponent
     generation_cfg=dict(
         num_beams=5, min_length=8, max_length=25, length_penalty=1.0,

@@ -16,7 +16,7 @@ model = dict(
     text_encoder={{_base_.model.text_encoder}},
     fusion_encoder={{_base_.model.fusion_encoder}},
     plm_head={{_base_.model.plm_head}},
-    # SPEC 5: open-vocabulary generation, beam 5, at most 10 tokens
+    # docs/design.md#downstream-tasks: open-vocabulary generation, beam 5, at most 10 tokens
     inference='generate',
     num_beams=5,
     max_length=10,

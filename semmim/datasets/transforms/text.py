@@ -1,4 +1,4 @@
-"""Caption cleaning (SPEC section 2.1)."""
+"""Caption cleaning (docs/design.md#one-pre-training-step, step 1)."""
 from mmpretrain.datasets.transforms import CleanCaption
 
 from semmim.registry import TRANSFORMS

@@ -1,4 +1,4 @@
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
 # Shapes-VL at its native 128 px with 16 px patches: the same 8 x 8 tokens,
 # twice the pixels per object edge (asks whether resolution is what keeps
 # shape from being learned). 8 epochs. The pipelines are restated because

@@ -1,5 +1,5 @@
 # Sharp text-guided masks (tau_m = 0.1) and twice the training (8 epochs).
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
 max_epochs = 8
 model = dict(mask_generator=dict(temperature=0.1))
 param_scheduler = [

@@ -3,7 +3,7 @@
 # wrong object), 15 epochs (315 steps). Write the annotation file first:
 #   python tools/dataset_converters/shapes_vl_subset.py --max-objects 1 \
 #       --out annotations/pretrain_train_1-object.json
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
 max_epochs = 15
 train_dataloader = dict(
     dataset=dict(ann_file='annotations/pretrain_train_1-object.json'))

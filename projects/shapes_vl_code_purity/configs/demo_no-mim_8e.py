@@ -1,7 +1,7 @@
 # The demo config without MIM (SemMIM's "w/o MIM" ablation: ITC, ITM, MLM,
 # PLM only), 8 epochs: is the self-distillation what keeps the ViT from
 # learning shapes? (No: shape stays at chance.)
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
 max_epochs = 8
 model = dict(encoding_head=None, cls_head=None, mim_head=None,
              mask_generator=None)

@@ -3,7 +3,7 @@
 # a text encoder that starts out knowing the shape words keep them?
 # (MMEngine does not merge two bases that set the same keys, so the
 # single-object, ITC-only settings are restated here.)
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl_minilm-text.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl_minilm-text.py'
 max_epochs = 15
 train_dataloader = dict(
     dataset=dict(ann_file='annotations/pretrain_train_1-object.json'))

@@ -2,7 +2,7 @@
 # A supervised ViT of the same size needs ~500 steps of direct shape labels
 # to reach 0.5 shape accuracy on single-object images; the demo's 248
 # steps of captions are far short of that.
-_base_ = '../semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+_base_ = '../../../configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
 max_epochs = 20
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,

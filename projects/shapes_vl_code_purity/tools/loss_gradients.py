@@ -3,20 +3,24 @@
 Runs a few training batches of the config's train dataloader through the
 model (loss mode, as in training) and takes each loss's gradient
 separately on one submodule's parameters. See
-semmim/visualization/loss_gradients.py.
+shapes_vl_study/loss_gradients.py in this project.
 
 Example (what trains the ViT of the demo checkpoint?):
-    python tools/analysis_tools/loss_gradients.py \\
+    python projects/shapes_vl_code_purity/tools/loss_gradients.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py \\
         work_dirs/demo/pretrain/last.pth --module vision_backbone
 """
 import argparse
 import itertools
+import os.path as osp
+import sys
 
 import torch
 
-from semmim.visualization.loss_gradients import (format_loss_gradients,
-                                                 loss_gradients)
+# the project's own package (projects/shapes_vl_code_purity/shapes_vl_study)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from shapes_vl_study.loss_gradients import (  # noqa: E402
+    format_loss_gradients, loss_gradients)
 from semmim.visualization.tool_args import (add_model_args, default_out,
                                             load_config, load_model,
                                             write_json)

@@ -2,7 +2,7 @@
 
 The paper starts SemMIM from a CLIP ViT, which already tells shapes apart;
 the demo starts from scratch, and on its budget neither tower ever moves
-off colour (README, "See what the model learned"). This trains the
+off colour (this project's README). This trains the
 config's ``vision_backbone`` (with a linear head, dropped afterwards) on
 the multi-hot shape labels of a Shapes-VL split (``--labels shape+color``:
 shape and colour labels side by side, nearer to what a CLIP ViT knows),
@@ -13,9 +13,9 @@ when trained on it) is printed as it trains. ``--init`` continues from a
 start the tool wrote, e.g. shape labels first and then shape and colour
 (the colour labels alone are a shortcut the ViT takes before shape).
 
-Example (the ViT of configs/semmim/shapes-vl_code-purity/
+Example (the ViT of projects/shapes_vl_code_purity/configs/
 demo_shape-supervised-vit.py):
-    python tools/analysis_tools/shape_supervised_vit.py \\
+    python projects/shapes_vl_code_purity/tools/shape_supervised_vit.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py \\
         --steps 1200 --seed 2 --out work_dirs/shape_supervised_vit/vit.pth
 """

@@ -1,10 +1,17 @@
-"""Per-loss gradients against autograd on the summed loss."""
+"""Per-loss gradients against autograd on the summed loss (the Shapes-VL
+code-purity study's ``shapes_vl_study.loss_gradients``)."""
+import os.path as osp
+import sys
+
 import pytest
 import torch
 import torch.nn as nn
 
-from semmim.visualization.loss_gradients import (format_loss_gradients,
-                                                 loss_gradients)
+from tests.conftest import REPO
+
+sys.path.insert(0, osp.join(REPO, 'projects', 'shapes_vl_code_purity'))
+from shapes_vl_study.loss_gradients import (  # noqa: E402
+    format_loss_gradients, loss_gradients)
 
 
 class TwoLosses(nn.Module):

@@ -1,3 +1,0 @@
-# demo_no-cls with SPEC's momentum schedule for the image encoder and head.
-_base_ = './demo_teacher-momentum-0.996.py'
-model = dict(cls_head=None)
