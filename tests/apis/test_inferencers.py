@@ -41,43 +41,44 @@ def test_vqa_inferencer_appends_extra_fields(tmp_path, images):
 
 def test_image_to_text_retrieval(tmp_path, images):
     config, ckpt = make(tmp_path, 'retrieval')
-    inferencer = ImageToTextRetrievalInferencer(config, ckpt,
-                                                prototype=TEXTS)
+    inferencer = ImageToTextRetrievalInferencer(config, TEXTS,
+                                                pretrained=ckpt)
     out = inferencer(images, topk=3)
     assert len(out) == 3
-    for r in out:
-        assert len(r['match']) == 3
-        scores = [m['score'] for m in r['match']]
+    for matches in out:
+        assert len(matches) == 3
+        scores = [m['match_score'] for m in matches]
         assert scores == sorted(scores, reverse=True)
-        assert all(m['text'] == TEXTS[m['index']] for m in r['match'])
+        assert all(m['text'] == TEXTS[m['sample_idx']] for m in matches)
     # the two ITM re-ranked candidates are the two most ITC-similar texts
     model = inferencer.model
     feats = inferencer.image_features(images[:1], 1)
     sims = feats['image_feat'] @ inferencer.gallery['text_feat'].t()
     top2 = set(sims[0].topk(2).indices.tolist())
-    assert {m['index'] for m in out[0]['match'][:2]} == top2
+    assert {m['sample_idx'] for m in out[0][:2]} == top2
     # ITM scores as the retrieval model computes them
-    idx = out[0]['match'][0]['index']
+    idx = out[0][0]['sample_idx']
     expected = model.itm_scores(feats['image_embeds'],
                                 inferencer.gallery['text_embeds'][idx:idx + 1],
                                 inferencer.gallery['text_mask'][idx:idx + 1])
-    assert out[0]['match'][0]['score'] == pytest.approx(float(expected[0]),
-                                                        abs=1e-4)
+    assert out[0][0]['match_score'] == pytest.approx(float(expected[0]),
+                                                     abs=1e-4)
 
 
 def test_text_to_image_retrieval_from_a_folder(tmp_path, images):
     config, ckpt = make(tmp_path, 'retrieval')
     folder = str(tmp_path / 'images')
-    inferencer = TextToImageRetrievalInferencer(config, ckpt,
-                                                prototype=folder)
+    inferencer = TextToImageRetrievalInferencer(config, folder,
+                                                pretrained=ckpt)
     assert inferencer.images == images
     out = inferencer(['a red square', 'a blue square'], topk=2)
-    assert len(out) == 2 and all(len(r['match']) == 2 for r in out)
-    assert all(m['image'] in images for r in out for m in r['match'])
+    assert len(out) == 2 and all(len(matches) == 2 for matches in out)
+    assert all(m['sample']['img_path'] == images[m['sample_idx']]
+               for matches in out for m in matches)
     # ITC-only model (topk=0): scores are the similarities
     inferencer.rerank_k = 0
     out = inferencer('a red square', topk=3)
-    assert all(m['score'] == m['similarity'] for m in out[0]['match'])
+    assert all(m['match_score'] == m['similarity'] for m in out[0])
 
 
 def test_caption_inferencer(tmp_path, images):

@@ -52,7 +52,8 @@ def test_retrieve_both_ways(vl_demo, tmp_path, images, capsys):
     vl_demo.main(['retrieve', config, ckpt, '--text', 'a red square',
                   '--images', str(tmp_path / 'images'), '--out', str(out)])
     result = json.loads(out.read_text())
-    assert len(result) == 1 and len(result[0]['match']) == 3
+    assert len(result) == 1 and len(result[0]) == 3
+    assert {m['sample']['img_path'] for m in result[0]} == set(images)
 
 
 def test_caption(vl_demo, tmp_path, images, capsys):
