@@ -124,13 +124,18 @@ class _RetrievalInferencer(BaseVLInferencer):
         """The ranking score of every gallery item for each query row of
         ``sims``: the ITM logit for the ``rerank_k`` most similar items
         (``itm(q, c)`` gives query ``q``'s logits with items ``c``), the
-        others below them in ITC order (similarity - 1e4)."""
+        others below them in ITC order (their similarity, shifted)."""
         if not self.rerank_k:
             return sims.clone()
-        scores = sims - 1e4
+        scores = sims.clone()
         for q, row in enumerate(sims):
             cand = row.topk(min(self.rerank_k, row.numel())).indices
-            scores[q, cand] = itm(q, cand).to(scores.dtype)
+            logits = itm(q, cand).to(scores.dtype)
+            rest = torch.ones_like(row, dtype=torch.bool)
+            rest[cand] = False
+            if rest.any():
+                scores[q] += logits.min() - row[rest].max() - 1
+            scores[q, cand] = logits
         return scores
 
     def matches(self, scores: torch.Tensor, sims: torch.Tensor,

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -6,7 +8,8 @@ from PIL import Image
 from semmim.apis import (ImageCaptionInferencer,
                          ImageToTextRetrievalInferencer,
                          TextToImageRetrievalInferencer,
-                         VisualQuestionAnsweringInferencer)
+                         VisualQuestionAnsweringInferencer, get_model)
+from semmim.apis import model as model_module
 from semmim.apis.base import load_image
 from tests.apis.conftest import make
 
@@ -103,3 +106,99 @@ def test_bad_images_are_clear_errors(tmp_path, images):
         load_image(str(tmp_path / 'missing.png'))
     with pytest.raises(ValueError, match='colour image'):
         load_image(np.zeros((4, 4), np.uint8))
+
+
+def test_show_dir_saves_a_picture_per_result(tmp_path, images):
+    vis = tmp_path / 'vis'
+    config, ckpt = make(tmp_path, 'caption')
+    ImageCaptionInferencer(config, ckpt)(images[:2],
+                                         show_dir=str(vis / 'caption'))
+    config, ckpt = make(tmp_path, 'vqa')
+    VisualQuestionAnsweringInferencer(config, ckpt)(
+        images[0], ['what color?', 'how many?'], show_dir=str(vis / 'vqa'))
+    config, ckpt = make(tmp_path, 'retrieval')
+    ImageToTextRetrievalInferencer(config, TEXTS, pretrained=ckpt)(
+        images, topk=2, show_dir=str(vis / 'i2t'))
+    TextToImageRetrievalInferencer(config, images, pretrained=ckpt)(
+        'a red square', topk=2, show_dir=str(vis / 't2i'), figsize=(4, 3))
+    assert {d: sorted(os.listdir(vis / d)) for d in os.listdir(vis)} == {
+        'caption': ['0.png', '1.png'], 'vqa': ['0_0.png', '0_1.png'],
+        'i2t': ['0.png', '1.png', '2.png'], 't2i': ['0.png']}
+    for d in os.listdir(vis):
+        picture = load_image(str(vis / d / '0.png' if d != 'vqa'
+                                 else vis / d / '0_0.png'))
+        assert min(picture.shape[:2]) >= 40 and picture.std() > 0
+
+
+def test_retrieval_prototype_cache_and_datasamples(tmp_path, images,
+                                                   capsys):
+    config, ckpt = make(tmp_path, 'retrieval')
+    cache = tmp_path / 'texts.pth'
+    capsys.readouterr()
+    first = ImageToTextRetrievalInferencer(
+        config, TEXTS, prototype_cache=str(cache), prepare_batch_size=1,
+        pretrained=ckpt)
+    # four texts one at a time: a progress bar (stderr)
+    assert 'Preparing the prototype' in capsys.readouterr().err
+    assert cache.is_file()
+    samples = first(images, return_datasamples=True)
+    assert samples[0].pred_score.shape == (len(TEXTS), )
+    out = first(images, topk=len(TEXTS))
+    for sample, matches in zip(samples, out):
+        assert [m['sample_idx'] for m in matches] == \
+            sample.pred_score.argsort(descending=True).tolist()
+    # a second inferencer reads the features from the cache
+    saved = torch.load(cache)
+    saved['text_feat'] = -saved['text_feat']
+    torch.save(saved, cache)
+    second = ImageToTextRetrievalInferencer(
+        config, TEXTS, prototype_cache=str(cache), prepare_batch_size=1,
+        pretrained=ckpt)
+    assert 'Preparing' not in capsys.readouterr().err
+    torch.testing.assert_close(second.gallery['text_feat'],
+                               -first.gallery['text_feat'])
+    with pytest.raises(ValueError, match='texts.pth: features of 4 items, '
+                       'but the prototype has 3'):
+        ImageToTextRetrievalInferencer(config, TEXTS[:3], pretrained=ckpt,
+                                       prototype_cache=str(cache))
+
+
+def test_progress_bar_over_many_inputs(tmp_path, images, capsys):
+    config, ckpt = make(tmp_path, 'caption')
+    inferencer = ImageCaptionInferencer(config, ckpt)
+    capsys.readouterr()
+    one_batch = inferencer(images[:2], batch_size=2)
+    assert 'Captioning' not in capsys.readouterr().err
+    samples = inferencer(images[:2], batch_size=1, return_datasamples=True)
+    assert 'Captioning' in capsys.readouterr().err
+    assert [s.pred_caption for s in samples] == [
+        r['pred_caption'] for r in one_batch]
+
+
+def test_device_defaults_to_cuda_when_available(monkeypatch):
+    seen = []
+
+    def fake_get_model(model, pretrained, device, **kwargs):
+        seen.append(device)
+        raise RuntimeError('built')
+
+    monkeypatch.setattr(model_module, 'get_model', fake_get_model)
+    for available, device, expected in [(True, None, 'cuda'),
+                                        (False, None, 'cpu'),
+                                        (True, 'cpu', 'cpu')]:
+        monkeypatch.setattr(torch.cuda, 'is_available', lambda: available)
+        with pytest.raises(RuntimeError, match='built'):
+            ImageCaptionInferencer('a-model', device=device)
+        assert seen[-1] == expected
+
+
+def test_a_built_model_is_used_as_is(tmp_path, images):
+    config, ckpt = make(tmp_path, 'vqa')
+    model = get_model(config, pretrained=ckpt)
+    by_model = VisualQuestionAnsweringInferencer(model)
+    assert by_model.model is model
+    by_config = VisualQuestionAnsweringInferencer(config, ckpt)
+    assert by_model(images[0], 'what color?') == by_config(images[0],
+                                                           'what color?')
+    with pytest.raises(ValueError, match='load the weights first'):
+        VisualQuestionAnsweringInferencer(model, pretrained=ckpt)
