@@ -31,15 +31,20 @@ PACKAGE_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def mim_root() -> str:
     """The folder that holds ``model-index.yml`` and ``configs/``.
 
-    ``semmim/.mim`` when the package was installed (``setup.py`` copies or
-    links them there), else the source tree the package was imported from.
+    The source tree when the package is imported from one (a checkout, or
+    an editable install), else ``semmim/.mim``, where ``setup.py`` puts
+    them in a wheel.
     """
-    for root in (osp.join(PACKAGE_ROOT, '.mim'), osp.dirname(PACKAGE_ROOT)):
-        if osp.isfile(osp.join(root, 'model-index.yml')):
-            return root
+    repo = osp.dirname(PACKAGE_ROOT)
+    if all(osp.exists(osp.join(repo, f))
+           for f in ('model-index.yml', 'configs', 'setup.py')):
+        return repo
+    mim = osp.join(PACKAGE_ROOT, '.mim')
+    if osp.isfile(osp.join(mim, 'model-index.yml')):
+        return mim
     raise FileNotFoundError(
-        f'{osp.join(PACKAGE_ROOT, ".mim", "model-index.yml")}: no model '
-        'index; reinstall semmim (pip install -e .) from its repository')
+        f'{osp.join(mim, "model-index.yml")}: no model index; reinstall '
+        'semmim (pip install -e .) from its repository')
 
 
 class ModelHub(_MMPretrainModelHub):

@@ -127,16 +127,47 @@ def test_list_models_filters_as_mmpretrain(index):
     assert 'pretrain_4m' not in ImageCaptionInferencer.list_models()
 
 
-def test_the_index_is_found_in_the_package_first(tmp_path, monkeypatch):
+def test_the_index_is_found_in_the_source_tree_or_the_package(
+        tmp_path, monkeypatch):
     pkg = tmp_path / 'semmim'
     (pkg / '.mim').mkdir(parents=True)
     monkeypatch.setattr(model_module, 'PACKAGE_ROOT', str(pkg))
     with pytest.raises(FileNotFoundError, match='model-index.yml'):
         model_module.mim_root()
-    (tmp_path / 'model-index.yml').write_text('Import: []\n')
-    assert model_module.mim_root() == str(tmp_path)  # a source checkout
     (pkg / '.mim' / 'model-index.yml').write_text('Import: []\n')
-    assert model_module.mim_root() == str(pkg / '.mim')  # installed
+    assert model_module.mim_root() == str(pkg / '.mim')  # a wheel
+    for name in ('model-index.yml', 'setup.py'):
+        (tmp_path / name).write_text('')
+    (tmp_path / 'configs').mkdir()
+    assert model_module.mim_root() == str(tmp_path)  # a checkout
+
+
+def test_setup_ships_configs_tools_and_index_in_the_package(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'semmim_setup', osp.join(REPO, 'setup.py'))
+    setup = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(setup)  # __main__ guard: no setup() call
+    (tmp_path / 'semmim').mkdir()
+    (tmp_path / 'configs' / 'vqa').mkdir(parents=True)
+    (tmp_path / 'configs' / 'vqa' / 'a.py').write_text('x = 1\n')
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'model-index.yml').write_text('Import: []\n')
+    assert setup.add_mim_extension(['setup.py', 'egg_info'],
+                                   str(tmp_path)) is None
+    mim = tmp_path / 'semmim' / '.mim'
+    assert not mim.exists()
+    assert setup.add_mim_extension(['setup.py', 'editable_wheel'],
+                                   str(tmp_path)) == 'symlink'
+    assert all(osp.islink(mim / f) for f in setup.MIM_FILES)
+    assert (mim / 'configs' / 'vqa' / 'a.py').read_text() == 'x = 1\n'
+    assert setup.add_mim_extension(['setup.py', 'bdist_wheel'],
+                                   str(tmp_path)) == 'copy'
+    assert not any(osp.islink(mim / f) for f in setup.MIM_FILES)
+    assert (mim / 'configs' / 'vqa' / 'a.py').read_text() == 'x = 1\n'
+    with open(osp.join(REPO, 'MANIFEST.in')) as f:
+        manifest = f.read()
+    assert 'semmim/.mim/model-index.yml' in manifest
+    assert 'recursive-include semmim/.mim/configs' in manifest
 
 
 def test_get_model_errors():
