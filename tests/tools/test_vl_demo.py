@@ -59,8 +59,10 @@ def test_retrieve_both_ways(vl_demo, tmp_path, images, capsys):
 def test_caption(vl_demo, tmp_path, images, capsys):
     config, ckpt = make(tmp_path, 'caption')
     capsys.readouterr()
-    vl_demo.main(['caption', config, ckpt, images[1]])
+    vl_demo.main(['caption', config, ckpt, images[1], '--show-dir',
+                  str(tmp_path / 'vis')])
     assert capsys.readouterr().out.startswith(images[1] + ': ')
+    assert (tmp_path / 'vis' / '1.png').is_file()
 
 
 def test_retrieve_needs_a_direction(vl_demo):
