@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
+from mmengine.model import BaseModel
 
 ImageType = Union[str, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
@@ -112,7 +113,7 @@ class BaseVLInferencer:
     task: Optional[str] = None
 
     def __init__(self,
-                 model: Union[str, Config, 'BaseModel'],  # noqa: F821
+                 model: Union[str, Config, BaseModel],
                  pretrained: Union[str, bool, None] = None,
                  device: Union[str, torch.device, None] = None,
                  **kwargs):
