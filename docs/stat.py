@@ -36,8 +36,11 @@ Every config of semmim has a name: the config's file name, listed in
 folder). `semmim.apis.list_models(pattern)` lists the names,
 `semmim.apis.get_model(name, pretrained=CKPT)` builds a model, and every
 inferencer in `semmim.apis` takes a name, a config file or a model.
-Installed, the index and the configs ship inside the package
-(`semmim/.mim`), so `mim search semmim` finds them too.
+As in mmpretrain, `setup.py` puts the index, the configs and the tools
+inside the package as `semmim/.mim`: copies in a wheel (`pip install .`),
+where `mim search semmim` finds them, and links in an editable install
+(`pip install -e .`; mim 0.3.9 looks for those in site-packages and misses
+them, while `semmim.apis` reads the source tree).
 
 No weights are released (`Weights: null`): train with the configs, then
 pass your checkpoint as `pretrained`. Results are either **measured**
@@ -49,6 +52,17 @@ VQA v2 (test-dev accuracy).
 ```python
 {quick_start}
 ```
+
+Each inferencer takes `(model, pretrained=None, device=None)` (the device
+defaults to CUDA when available), runs many inputs in batches under a
+progress bar, saves a picture of each result with `show_dir=DIR`, and
+returns plain dicts (`return_datasamples=True`: the model's data samples).
+Retrieval answers in mmpretrain's form: per query, a list of
+`{'match_score', 'sample_idx', 'text'}` (image to text) or
+`{'match_score', 'sample_idx', 'sample': {'img_path'}}` (text to image),
+plus the ITC `similarity`; `match_score` is the ITM logit for the items
+the model re-ranks. `prototype_cache=FILE` keeps the gallery's features.
+`python tools/demo/vl_demo.py --help` does the same from the command line.
 
 This page is generated from the metafiles by `python docs/stat.py`.
 '''
