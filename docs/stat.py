@@ -105,7 +105,7 @@ def format_results(model) -> str:
 
 
 def render(models: list) -> str:
-    lines = [HEADER.format(quick_start=QUICK_START)]
+    lines = [HEADER.replace("{quick_start}", QUICK_START)]
     for prefix, title in SECTIONS:
         rows = [m for m in models if m.config.startswith(prefix)]
         if not rows:
