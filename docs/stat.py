@@ -62,6 +62,8 @@ Retrieval answers in mmpretrain's form: per query, a list of
 `{'match_score', 'sample_idx', 'sample': {'img_path'}}` (text to image),
 plus the ITC `similarity`; `match_score` is the ITM logit for the items
 the model re-ranks. `prototype_cache=FILE` keeps the gallery's features.
+`semmim.apis.inference_model(name, *inputs, pretrained=CKPT)` picks the
+inferencer of the model's task for one input, as mmpretrain's does;
 `python tools/demo/vl_demo.py --help` does the same from the command line.
 
 This page is generated from the metafiles by `python docs/stat.py`.

@@ -3,11 +3,11 @@
 from .image_caption import ImageCaptionInferencer
 from .image_text_retrieval import (ImageToTextRetrievalInferencer,
                                    TextToImageRetrievalInferencer)
-from .model import ModelHub, get_model, list_models
+from .model import ModelHub, get_model, inference_model, list_models
 from .visual_question_answering import VisualQuestionAnsweringInferencer
 
 __all__ = [
     'ImageCaptionInferencer', 'ImageToTextRetrievalInferencer',
     'TextToImageRetrievalInferencer', 'VisualQuestionAnsweringInferencer',
-    'ModelHub', 'get_model', 'list_models'
+    'ModelHub', 'get_model', 'inference_model', 'list_models'
 ]

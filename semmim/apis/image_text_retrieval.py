@@ -12,10 +12,16 @@ from .base import BaseVLInferencer, ImageType, list_images, load_image
 
 
 def load_texts(source: Union[str, Sequence[str]]) -> List[str]:
-    """Texts from a list, or from a JSON file holding a list of strings or
-    retrieval annotations (``[{"caption": str | [str, ...]}, ...]``)."""
+    """Texts from a list; from a JSON file holding a list of strings or
+    retrieval annotations (``[{"caption": str | [str, ...]}, ...]``); or
+    from a text file, one per line (as mmpretrain reads its prototype)."""
     if not isinstance(source, str):
         return list(source)
+    if not osp.isfile(source):
+        raise FileNotFoundError(f'{source}: file of texts not found')
+    if not source.endswith('.json'):
+        with open(source, 'r', encoding='utf-8') as f:
+            return [line.rstrip('\n') for line in f if line.strip()]
     with open(source, 'r', encoding='utf-8') as f:
         content = json.load(f)
     texts = []

@@ -169,4 +169,56 @@ def get_model(model: Union[str, PathLike, Config],
     return model
 
 
-__all__ = ['ModelHub', 'get_model', 'list_models', 'mim_root']
+def inference_model(model, *args, **kwargs):
+    """One input through the inferencer of the model's task, the first
+    result (as mmpretrain's ``inference_model``; use the inferencers for
+    many inputs).
+
+    Args:
+        model (str | BaseModel): A model name, or a model from
+            :func:`get_model` by name.
+        *args: The inputs, as the inferencer's ``__call__`` takes them
+            (an image; an image and a question; a text).
+        **kwargs: The inferencer's arguments (``pretrained``, ``device``,
+            ``prototype``, ...) and its call's (``topk``, ``show_dir``).
+
+    Example:
+        >>> inference_model('semmim-vqa_vit-t-p8_1xb64_shapes-vl',
+        ...                 'image.png', 'what color is the circle?',
+        ...                 pretrained='vqa.pth')
+        {'question': 'what color is the circle?', 'pred_answer': 'red'}
+    """
+    from inspect import signature
+
+    from . import (ImageCaptionInferencer, ImageToTextRetrievalInferencer,
+                   TextToImageRetrievalInferencer,
+                   VisualQuestionAnsweringInferencer)
+    inferencers = {
+        cls.task: cls
+        for cls in (ImageCaptionInferencer, ImageToTextRetrievalInferencer,
+                    TextToImageRetrievalInferencer,
+                    VisualQuestionAnsweringInferencer)
+    }
+    if isinstance(model, str):
+        metainfo = ModelHub.get(model)
+    else:
+        metainfo = getattr(model, '_metainfo', None)
+    tasks = [r.task for r in getattr(metainfo, 'results', None) or []]
+    found = [inferencers[t] for t in dict.fromkeys(tasks) if t in inferencers]
+    if not found:
+        name = getattr(metainfo, 'name', None) or type(model).__name__
+        raise ValueError(f'{name}: no inferencer for its tasks '
+                         f'({", ".join(tasks) or "none in the model index"})')
+    if len(found) > 1:
+        warnings.warn(f'{metainfo.name}: several tasks, using '
+                      f'{found[0].__name__} (of '
+                      f'{", ".join(c.__name__ for c in found)})')
+    cls = found[0]
+    params = signature(cls.__init__).parameters
+    init = {k: kwargs.pop(k) for k in list(kwargs) if k in params}
+    return cls(model, **init)(*args, **kwargs)[0]
+
+
+__all__ = [
+    'ModelHub', 'get_model', 'inference_model', 'list_models', 'mim_root'
+]

@@ -11,6 +11,7 @@ from semmim.apis import (ImageCaptionInferencer,
                          VisualQuestionAnsweringInferencer, get_model)
 from semmim.apis import model as model_module
 from semmim.apis.base import load_image
+from semmim.apis.image_text_retrieval import load_texts
 from tests.apis.conftest import make
 
 TEXTS = ['a red square', 'a green square!', 'a blue square', 'two stars']
@@ -202,3 +203,17 @@ def test_a_built_model_is_used_as_is(tmp_path, images):
                                                            'what color?')
     with pytest.raises(ValueError, match='load the weights first'):
         VisualQuestionAnsweringInferencer(model, pretrained=ckpt)
+
+
+def test_texts_from_a_list_a_json_or_a_text_file(tmp_path):
+    (tmp_path / 'a.txt').write_text('a red square\n\ntwo stars\n')
+    assert load_texts(str(tmp_path / 'a.txt')) == ['a red square',
+                                                   'two stars']
+    (tmp_path / 'a.json').write_text(
+        '[{"caption": ["a", "b"]}, {"caption": "c"}, "d"]')
+    assert load_texts(str(tmp_path / 'a.json')) == ['a', 'b', 'c', 'd']
+    with pytest.raises(FileNotFoundError, match='b.txt'):
+        load_texts(str(tmp_path / 'b.txt'))
+    (tmp_path / 'bad.json').write_text('[3]')
+    with pytest.raises(ValueError, match='bad.json: expected a list'):
+        load_texts(str(tmp_path / 'bad.json'))

@@ -16,7 +16,7 @@ from semmim.apis import (ImageCaptionInferencer,
                          ImageToTextRetrievalInferencer,
                          TextToImageRetrievalInferencer,
                          VisualQuestionAnsweringInferencer, get_model,
-                         list_models)
+                         inference_model, list_models)
 from semmim.apis import model as model_module
 from semmim.registry import MODELS
 from tests.apis.conftest import make
@@ -262,3 +262,16 @@ def test_quick_start_runs_as_written(code, shapes_checkpoints, monkeypatch,
     out = ns['retrieve']('data/shapes_vl/images/test/000000.png', topk=2)
     assert [sorted(m) for m in out[0]] == [
         ['match_score', 'sample_idx', 'similarity', 'text']] * 2
+
+
+def test_inference_model_picks_the_inferencer_of_the_task(
+        shapes_checkpoints, tmp_path):
+    _, paths = shapes_checkpoints
+    image = np.zeros((64, 64, 3), np.uint8)
+    out = inference_model(SHAPES['vqa'], image, 'what color?',
+                          pretrained=str(paths['vqa']), batch_size=1)
+    assert out['question'] == 'what color?'
+    assert isinstance(out['pred_answer'], str)
+    with pytest.raises(ValueError, match='pretrain_4m: no inferencer for '
+                       'its tasks .Vision-Language Pre-training'):
+        inference_model('pretrain_4m', image)
