@@ -36,6 +36,11 @@ def parse_args():
         '--compile', action='store_true',
         help='torch.compile the transformer blocks (CompileBlocksHook)')
     parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale the learning rates linearly by the global batch (GPUs x '
+        'batch size x accumulated steps) over the config\'s '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
         '--no-validate', action='store_true',
         help='do not evaluate during training')
     parser.add_argument(
@@ -54,6 +59,27 @@ def parse_args():
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def enable_auto_scale_lr(cfg):
+    """``--auto-scale-lr``: MMEngine's linear scaling (the runner logs the
+    ratio). MMEngine counts GPUs x batch size; with gradients accumulated
+    over k steps an optimizer step sees k batches, so the base is divided
+    by k to scale by the batch of an update."""
+    scale = cfg.get('auto_scale_lr') or {}
+    if 'base_batch_size' not in scale:
+        raise SystemExit(
+            f'--auto-scale-lr: {cfg.filename or "the config"} sets no '
+            'auto_scale_lr.base_batch_size (the batch its learning rates '
+            'are for)')
+    cfg.auto_scale_lr = dict(scale, enable=True)
+    accumulate = cfg.get('optim_wrapper', {}).get('accumulative_counts', 1)
+    if accumulate > 1:
+        base = scale['base_batch_size']
+        cfg.auto_scale_lr['base_batch_size'] = base / accumulate
+        print(f'--auto-scale-lr: gradients accumulate over {accumulate} '
+              f'steps, so the base batch of {base} per update is '
+              f'{base / accumulate:g} per step')
 
 
 def merge_args(cfg, args):
@@ -83,6 +109,8 @@ def merge_args(cfg, args):
         if not any(h.get('type') == 'CompileBlocksHook' for h in hooks):
             hooks.append(dict(type='CompileBlocksHook'))
         cfg.custom_hooks = hooks
+    if getattr(args, 'auto_scale_lr', False):
+        enable_auto_scale_lr(cfg)
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

@@ -1,5 +1,7 @@
-"""What the semmim inferencers share: a model from a config and a
-checkpoint, the test pipeline without file loading, and batching."""
+"""What the semmim inferencers share: a model by name or config (and a
+checkpoint), the test pipeline without file loading, batching under a
+progress bar, and pictures of the results."""
+import os
 import os.path as osp
 import warnings
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence, \
@@ -9,6 +11,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
+from mmengine.model import BaseModel
 
 ImageType = Union[str, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
@@ -39,7 +42,6 @@ def load_image(image: ImageType) -> np.ndarray:
 def list_images(source: Union[str, Sequence[ImageType]]) -> list:
     """A directory (its image files, sorted) or a list of images."""
     if isinstance(source, str) and osp.isdir(source):
-        import os
         return sorted(
             osp.join(source, f) for f in os.listdir(source)
             if f.lower().endswith(IMAGE_EXTENSIONS))
@@ -88,23 +90,56 @@ def build_model(config: Union[str, Config], checkpoint: Optional[str] = None,
 class BaseVLInferencer:
     """Run a semmim model on images and texts given in memory or as files.
 
-    The model comes from a config and a checkpoint; inputs go through the
-    config's test pipeline (without its loading step, since images are
-    read here; text-cleaning steps run only on the fields given).
-    Subclasses implement ``__call__`` and return plain lists of dicts.
+    mmpretrain's inferencer contract: the model is a name from
+    :func:`semmim.apis.list_models`, a config file, a config, or a model
+    built by :func:`semmim.apis.get_model`; inputs go through the config's
+    test pipeline (without its loading step, since images are read here;
+    text-cleaning steps run only on the fields given). Many inputs run in
+    batches under a progress bar (on stderr); ``show_dir`` saves a picture
+    of each result (mmpretrain's ``UniversalVisualizer``). Subclasses
+    implement ``__call__`` and return plain lists of dicts, or the
+    models' data samples with ``return_datasamples=True``.
 
     Args:
-        config (str | Config): Config file (or object) of the model.
-        checkpoint (str, optional): Weights to load.
-        device (str): Defaults to 'cpu'.
+        model (str | Config | BaseModel): The model.
+        pretrained (str | bool, optional): A checkpoint to load (see
+            :func:`semmim.apis.get_model`). Defaults to None.
+        device (str | torch.device, optional): Defaults to CUDA when
+            available, else the CPU.
+        **kwargs: Overrides of the config's ``model`` settings.
     """
 
+    #: The model-index task of the models this inferencer runs.
+    task: Optional[str] = None
+
     def __init__(self,
-                 config: Union[str, Config],
-                 checkpoint: Optional[str] = None,
-                 device: Union[str, torch.device] = 'cpu'):
-        self.model = build_model(config, checkpoint, device)
-        self.cfg = self.model._config
+                 model: Union[str, Config, BaseModel],
+                 pretrained: Union[str, bool, None] = None,
+                 device: Union[str, torch.device, None] = None,
+                 **kwargs):
+        from .model import get_model
+        if device is None:
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        if isinstance(model, torch.nn.Module):
+            if pretrained not in (None, False):
+                raise ValueError(
+                    f'{type(model).__name__}: give a model name or config '
+                    'with pretrained=..., or load the weights first')
+            if getattr(model, '_config', None) is None:
+                raise ValueError(f'{type(model).__name__}: a model without '
+                                 'its config; build it with get_model()')
+            model = model.to(device).eval()
+        else:
+            model = get_model(model, pretrained, device, **kwargs)
+        self.model = model
+        self.cfg = model._config
+        self.visualizer = None
+
+    @classmethod
+    def list_models(cls, pattern: Optional[str] = None) -> List[str]:
+        """The names of the models this inferencer runs."""
+        from .model import list_models
+        return list_models(pattern=pattern, task=cls.task)
 
     def build_pipeline(self, text_keys: Iterable[str] = ()) -> Callable:
         """The test pipeline for samples with an ``img`` array and the
@@ -143,6 +178,43 @@ class BaseVLInferencer:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}')
         for start in range(0, len(items), batch_size):
             yield list(items[start:start + batch_size])
+
+    @staticmethod
+    def track(chunks: Iterable[list], total: int, description: str):
+        """``chunks`` (lists of ``total`` items in all) under a progress
+        bar on stderr, shown when there is more than one chunk."""
+        from tqdm import tqdm
+        chunks = list(chunks)
+        with tqdm(total=total, desc=description, unit='item',
+                  disable=len(chunks) < 2, leave=False) as bar:
+            for chunk in chunks:
+                yield chunk
+                bar.update(len(chunk))
+
+    def draw(self, method: str, show_dir: Optional[str], show: bool,
+             name: str, *args, **kwargs) -> Optional[np.ndarray]:
+        """One picture of a result with mmpretrain's ``UniversalVisualizer``
+        (``method``, e.g. ``'visualize_vqa'``), saved as
+        ``show_dir/name.png`` and/or shown in a window."""
+        if show_dir is None and not show:
+            return None
+        if self.visualizer is None:
+            from mmpretrain.visualization import UniversalVisualizer
+            self.visualizer = UniversalVisualizer()
+        out_file = None
+        if show_dir is not None:
+            os.makedirs(show_dir, exist_ok=True)
+            out_file = osp.join(show_dir, f'{name}.png')
+        getattr(self.visualizer, method)(
+            *args, show=show, name=name, out_file=out_file, **kwargs)
+        return self.visualizer.get_image()
+
+    @staticmethod
+    def image_name(image: ImageType, index: int) -> str:
+        """A file's stem, else the input's position."""
+        if isinstance(image, str):
+            return osp.splitext(osp.basename(image))[0]
+        return str(index)
 
     def predict(self, samples: List[dict], pipeline: Callable) -> list:
         """``model.test_step`` on the processed samples."""

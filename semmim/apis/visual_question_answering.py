@@ -1,7 +1,7 @@
 """Answers to questions about images."""
 from typing import List, Optional, Sequence, Union
 
-from .base import BaseVLInferencer, ImageType
+from .base import BaseVLInferencer, ImageType, load_image
 
 
 class VisualQuestionAnsweringInferencer(BaseVLInferencer):
@@ -11,18 +11,22 @@ class VisualQuestionAnsweringInferencer(BaseVLInferencer):
     config's dataset does (its ``extra_fields``).
 
     Args:
-        config (str | Config): A VQA config.
-        checkpoint (str, optional): Weights.
-        device (str): Defaults to 'cpu'.
+        model (str | Config | BaseModel): A VQA model's name (see
+            ``VisualQuestionAnsweringInferencer.list_models()``), config
+            file or config, or a model from :func:`semmim.apis.get_model`.
+        pretrained (str, optional): Weights.
+        device (str, optional): Defaults to CUDA when available.
 
     Example:
-        >>> inferencer = VisualQuestionAnsweringInferencer(CONFIG, CKPT)
+        >>> inferencer = VisualQuestionAnsweringInferencer(
+        ...     'semmim-vqa_vit-t-p8_1xb64_shapes-vl', 'vqa.pth')
         >>> inferencer('image.png', 'what color is the star?')[0]
         {'question': 'what color is the star?', 'pred_answer': 'red'}
     """
+    task = 'Visual Question Answering'
 
-    def __init__(self, config, checkpoint=None, device='cpu'):
-        super().__init__(config, checkpoint, device)
+    def __init__(self, model, pretrained=None, device=None, **kwargs):
+        super().__init__(model, pretrained, device, **kwargs)
         self.pipeline = self.build_pipeline(text_keys=('question', ))
         dataset = (self.cfg.get('test_dataloader') or {}).get('dataset', {})
         self.extra_fields = dict(dataset.get('extra_fields') or {})
@@ -31,7 +35,11 @@ class VisualQuestionAnsweringInferencer(BaseVLInferencer):
                  images: Union[ImageType, Sequence[ImageType]],
                  questions: Union[str, Sequence[str]],
                  extras: Optional[Sequence[dict]] = None,
-                 batch_size: int = 16) -> List[dict]:
+                 batch_size: int = 16,
+                 return_datasamples: bool = False,
+                 show_dir: Optional[str] = None,
+                 show: bool = False,
+                 resize: Optional[int] = None) -> List[dict]:
         """Answer ``questions[i]`` about ``images[i]`` (one image and one
         question may be given without lists).
 
@@ -42,6 +50,11 @@ class VisualQuestionAnsweringInferencer(BaseVLInferencer):
                 such as ``dict(objects=[...], ocr=[...])``; used for the
                 fields the config appends.
             batch_size (int): Defaults to 16.
+            return_datasamples (bool): Return the model's data samples.
+            show_dir (str, optional): Save a picture of each question and
+                answer here (``<image stem>_<i>.png``).
+            show (bool): Show the pictures in a window.
+            resize (int, optional): Resize the pictures' short edge.
 
         Returns:
             list[dict]: ``question`` and ``pred_answer`` per question.
@@ -61,13 +74,22 @@ class VisualQuestionAnsweringInferencer(BaseVLInferencer):
                 q, extra, self.extra_fields))
             for img, q, extra in zip(images, questions, extras)
         ]
-        results = []
-        for chunk in self.batches(samples, batch_size):
-            preds = self.predict(
+        preds = []
+        for chunk in self.track(self.batches(samples, batch_size),
+                                len(samples), 'Answering'):
+            preds.extend(self.predict(
                 [self.sample(s['image'], question=s['question'])
-                 for s in chunk], self.pipeline)
-            for s, pred in zip(chunk, preds):
-                results.append(
-                    dict(question=s['question'],
-                         pred_answer=pred.pred_answer))
-        return results
+                 for s in chunk], self.pipeline))
+        for i, (s, pred) in enumerate(zip(samples, preds)):
+            pred.set_field(s['question'], 'question')
+            if show_dir is not None or show:
+                name = f'{self.image_name(s["image"], i)}_{i}'
+                self.draw('visualize_vqa', show_dir, show, name,
+                          load_image(s['image'])[..., ::-1], pred,
+                          resize=resize)
+        if return_datasamples:
+            return preds
+        return [
+            dict(question=s['question'], pred_answer=pred.pred_answer)
+            for s, pred in zip(samples, preds)
+        ]

@@ -52,14 +52,17 @@ def test_retrieve_both_ways(vl_demo, tmp_path, images, capsys):
     vl_demo.main(['retrieve', config, ckpt, '--text', 'a red square',
                   '--images', str(tmp_path / 'images'), '--out', str(out)])
     result = json.loads(out.read_text())
-    assert len(result) == 1 and len(result[0]['match']) == 3
+    assert len(result) == 1 and len(result[0]) == 3
+    assert {m['sample']['img_path'] for m in result[0]} == set(images)
 
 
 def test_caption(vl_demo, tmp_path, images, capsys):
     config, ckpt = make(tmp_path, 'caption')
     capsys.readouterr()
-    vl_demo.main(['caption', config, ckpt, images[1]])
+    vl_demo.main(['caption', config, ckpt, images[1], '--show-dir',
+                  str(tmp_path / 'vis')])
     assert capsys.readouterr().out.startswith(images[1] + ': ')
+    assert (tmp_path / 'vis' / '1.png').is_file()
 
 
 def test_retrieve_needs_a_direction(vl_demo):

@@ -20,7 +20,9 @@ Examples (Shapes-VL, after ``bash tools/demo.sh``)::
         data/shapes_vl/images/test/000000.png \\
         "how many objects are there?" "what color is the circle?"
 
-``--out FILE.json`` also writes the results.
+CONFIG may also be a model name (``python -c "from semmim.apis import
+list_models; print(list_models())"``). ``--out FILE.json`` also writes the
+results; ``--show-dir DIR`` saves a picture of each.
 """
 import argparse
 import json
@@ -35,14 +37,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest='task', required=True)
 
     def common(p):
-        p.add_argument('config', help='model config')
+        p.add_argument('config', help='model config, or a model name')
         p.add_argument('checkpoint', help='checkpoint file')
-        p.add_argument('--device', default='cpu')
+        p.add_argument('--device', help='defaults to CUDA when available')
         p.add_argument('--out', help='also write the results to this JSON')
+        p.add_argument('--show-dir',
+                       help='save a picture of each result in this folder')
 
     p = sub.add_parser('retrieve', help='texts for an image, or images '
                        'for a text')
     common(p)
+    p.add_argument('--prototype-cache',
+                   help='features of the gallery: read if the file exists, '
+                   'else written')
     p.add_argument('--image', nargs='+', help='query image(s)')
     p.add_argument('--texts', nargs='+',
                    help='gallery texts, or one JSON file of them')
@@ -75,37 +82,41 @@ def one_or_list(values: List[str]):
 
 def run(args: argparse.Namespace) -> list:
     from semmim import apis
+    shown = dict(show_dir=args.show_dir)
     if args.task == 'retrieve' and args.image is not None:
         inferencer = apis.ImageToTextRetrievalInferencer(
-            args.config, args.checkpoint, prototype=one_or_list(args.texts),
-            device=args.device)
-        results = inferencer(args.image, topk=args.topk)
-        for image, r in zip(args.image, results):
+            args.config, prototype=one_or_list(args.texts),
+            prototype_cache=args.prototype_cache,
+            pretrained=args.checkpoint, device=args.device)
+        results = inferencer(args.image, topk=args.topk, **shown)
+        for image, matches in zip(args.image, results):
             print(f'{image}:')
-            for m in r['match']:
-                print(f'  {m["score"]:8.3f}  {m["text"]}')
+            for m in matches:
+                print(f'  {m["match_score"]:8.3f}  {m["text"]}')
     elif args.task == 'retrieve':
         inferencer = apis.TextToImageRetrievalInferencer(
-            args.config, args.checkpoint,
-            prototype=one_or_list(args.images), device=args.device)
-        results = inferencer(args.text, topk=args.topk)
-        for text, r in zip(args.text, results):
+            args.config, prototype=one_or_list(args.images),
+            prototype_cache=args.prototype_cache,
+            pretrained=args.checkpoint, device=args.device)
+        results = inferencer(args.text, topk=args.topk, **shown)
+        for text, matches in zip(args.text, results):
             print(f'{text!r}:')
-            for m in r['match']:
-                print(f'  {m["score"]:8.3f}  {m["image"]}')
+            for m in matches:
+                print(f'  {m["match_score"]:8.3f}  '
+                      f'{m["sample"].get("img_path")}')
     elif args.task == 'caption':
         from semmim.apis.base import list_images
         images = list_images(one_or_list(args.images))
         inferencer = apis.ImageCaptionInferencer(
             args.config, args.checkpoint, device=args.device)
-        results = inferencer(images)
+        results = inferencer(images, **shown)
         for image, r in zip(images, results):
             r['image'] = image
             print(f'{image}: {r["pred_caption"]}')
     else:
         inferencer = apis.VisualQuestionAnsweringInferencer(
             args.config, args.checkpoint, device=args.device)
-        results = inferencer(args.image, args.questions)
+        results = inferencer(args.image, args.questions, **shown)
         for r in results:
             print(f'Q: {r["question"]}\nA: {r["pred_answer"]}')
     if args.out:
