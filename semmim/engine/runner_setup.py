@@ -12,6 +12,8 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction  # noqa: F401
 
 from semmim.compat import check_collate_fn
+from semmim.engine.config_checks import check_hook_and_loop_args
+from semmim.utils.checkpoint_io import ATOMIC_BACKEND
 from semmim.utils.malloc import keep_freed_memory
 
 
@@ -32,6 +34,13 @@ def prepare_cfg(cfg: Config,
       :func:`semmim.compat.check_collate_fn`).
     * ``env_cfg.keep_freed_cpu_memory``: glibc keeps freed memory for reuse
       (see :mod:`semmim.utils.malloc`).
+    * reliability (``docs/reliability.md``): ``default_hooks`` gain
+      ``nonfinite_guard`` (:class:`NonFiniteGuardHook`) and
+      ``checkpoint_guard`` (:class:`CheckpointGuardHook`) unless the config
+      sets them (``None`` turns one off); the ``CheckpointHook`` writes
+      atomically unless it has its own ``backend_args``; hook and loop
+      arguments their classes will not take are refused now, not after an
+      epoch.
     """
     cfg.launcher = launcher
     if work_dir is not None:
@@ -40,11 +49,27 @@ def prepare_cfg(cfg: Config,
         name = osp.splitext(osp.basename(config_path or cfg.filename))[0]
         cfg.work_dir = osp.join('./work_dirs', name)
     check_collate_fn(cfg)
+    add_reliability_hooks(cfg)
+    check_hook_and_loop_args(cfg)
     if cfg.get('env_cfg', {}).get('keep_freed_cpu_memory', False):
         keep_freed_memory(True)
     if launcher != 'none' and not torch.cuda.is_available():
         init_cpu_process_group(cfg)
     return cfg
+
+
+def add_reliability_hooks(cfg: Config) -> None:
+    """The guards on by default, checkpoints written atomically."""
+    hooks = cfg.get('default_hooks', None)
+    if hooks is None:
+        hooks = cfg.default_hooks = {}
+    hooks.setdefault('nonfinite_guard', dict(type='NonFiniteGuardHook'))
+    hooks.setdefault('checkpoint_guard', dict(type='CheckpointGuardHook'))
+    ckpt = hooks.get('checkpoint')
+    if isinstance(ckpt, dict) and not ckpt.get('backend_args') and \
+            not ckpt.get('file_client_args') and \
+            '://' not in str(ckpt.get('out_dir') or ''):
+        ckpt['backend_args'] = dict(backend=ATOMIC_BACKEND)
 
 
 def init_cpu_process_group(cfg: Config) -> None:

@@ -120,4 +120,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from semmim.engine.config_checks import run_tool
+    sys.exit(run_tool(main))  # an error is one line (no traceback)
