@@ -63,8 +63,10 @@ def add_reliability_hooks(cfg: Config) -> None:
     hooks = cfg.get('default_hooks', None)
     if hooks is None:
         hooks = cfg.default_hooks = {}
-    hooks.setdefault('nonfinite_guard', dict(type='NonFiniteGuardHook'))
-    hooks.setdefault('checkpoint_guard', dict(type='CheckpointGuardHook'))
+    for name, kind in (('nonfinite_guard', 'NonFiniteGuardHook'),
+                       ('checkpoint_guard', 'CheckpointGuardHook')):
+        if hooks.setdefault(name, dict(type=kind)) is None:
+            hooks.pop(name)  # turned off (MMEngine refuses a None extra)
     ckpt = hooks.get('checkpoint')
     if isinstance(ckpt, dict) and not ckpt.get('backend_args') and \
             not ckpt.get('file_client_args') and \

@@ -61,7 +61,11 @@ class NonFiniteGuardHook(Hook):
             step (costs one copy of the buffers per step). Defaults to True.
     """
 
-    priority = 'VERY_HIGH'
+    # before RuntimeInfoHook (VERY_HIGH), which puts the iteration's
+    # values into the logged history: a skipped step's non-finite terms
+    # are left out of it (the warning names them), so the smoothed losses
+    # in the log stay numbers
+    priority = 'HIGHEST'
 
     def __init__(self, max_consecutive_skips: int = 5,
                  restore_buffers: bool = True):
@@ -164,6 +168,8 @@ class NonFiniteGuardHook(Hook):
         self.consecutive += 1
         self.total_skipped += 1
         terms = _nonfinite_terms(outputs)
+        for name in terms:
+            outputs.pop(name, None)
         where = f'iter {runner.iter + 1} (epoch {runner.epoch + 1})'
         runner.logger.warning(
             f'{where}: non-finite {reason}; non-finite terms: '
