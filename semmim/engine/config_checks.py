@@ -217,12 +217,20 @@ def quiet_console():
         _QUIET.active = False
 
 
-def _log_file() -> Optional[str]:
+def _loggers() -> dict:
     from mmengine.logging import MMLogger
+    return dict(MMLogger._instance_dict)
+
+
+def _log_file(before: dict) -> Optional[str]:
+    """The log file of a logger made since ``before`` (the run's)."""
     found = None
-    for logger in MMLogger._instance_dict.values():  # newest last
+    for name, logger in _loggers().items():  # newest last
+        if name in before:
+            continue
         for handler in logger.handlers:
-            if isinstance(handler, logging.FileHandler):
+            if isinstance(handler, logging.FileHandler) and \
+                    os.path.isfile(handler.baseFilename):
                 found = handler.baseFilename
     return found
 
@@ -234,6 +242,7 @@ def run_tool(main, argv=None) -> int:
     to the run's log file when there is one (its path is printed), else it
     is printed only with ``SEMMIM_TRACEBACK=1``.
     """
+    before = _loggers()
     try:
         main() if argv is None else main(argv)
         return 0
@@ -246,7 +255,7 @@ def run_tool(main, argv=None) -> int:
             message = f'{type(e).__name__}: {message}'
         print(f'error: {message}', file=sys.stderr, flush=True)
         text = traceback.format_exc()
-        log_file = _log_file()
+        log_file = _log_file(before)
         if log_file:
             with open(log_file, 'a', encoding='utf-8') as f:
                 f.write(text)

@@ -79,9 +79,11 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
     except pickle.UnpicklingError as e:
         # torch's message: "Weights only load failed. ... Unsupported
         # global: GLOBAL os.system ..." over ~15 lines: keep what it names
-        what = [line.strip() for line in str(e).splitlines()
-                if 'nsupported' in line]
-        what = what[0].rstrip('.') if what else first_line(e)
+        found = re.search(r'unsupported (?:global:? )?GLOBAL ([\w.]+)',
+                          str(e), re.IGNORECASE)
+        what = (f'a call to {found.group(1)}' if found else
+                re.search(r'Unsupported operand \d+|$', str(e)).group(0)
+                or first_line(e))
         raise CheckpointLoadError(
             f'{path}: refused to unpickle: the file holds objects other '
             f'than tensors and training state ({what}); load only files you '
