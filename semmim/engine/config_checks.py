@@ -79,13 +79,15 @@ def check_cfg_options(cfg: Config, options: Optional[Mapping],
             value = cfg[top]
             uses = [p for p in _uses(cfg._cfg_dict.to_dict(), value)
                     if p.split('.')[0] in RUNNER_KEYS]
+            # a number matches by chance: keep the fields of the same name
+            named = [p for p in uses if p.split('.')[-1] == top]
+            uses = named or (uses if isinstance(value, str) else [])
             hint = (f'override where it was used instead, e.g. '
                     f'{uses[0]}=...' +
                     (f' ({len(uses)} places: {", ".join(uses[:3])}'
                      f'{"..." if len(uses) > 3 else ""})'
                      if len(uses) > 1 else '')
-                    if uses and not isinstance(value, Mapping) else
-                    'override the fields that use it instead')
+                    if uses else 'override the fields that use it instead')
             raise ValueError(
                 f'{source} {key}: {top!r} is a variable of {name}, already '
                 f'used when the config was read, so changing it does '
@@ -99,6 +101,8 @@ def check_cfg_options(cfg: Config, options: Optional[Mapping],
 def _accepted(cls) -> Optional[set]:
     """Keyword arguments ``cls`` accepts; None when it takes ``**kwargs``
     that go somewhere we cannot see."""
+    if cls.__init__ is object.__init__:
+        return set()  # no arguments at all
     params = inspect.signature(cls.__init__).parameters
     names = {n for n, p in params.items()
              if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}

@@ -65,8 +65,11 @@ def add_reliability_hooks(cfg: Config) -> None:
         hooks = cfg.default_hooks = {}
     for name, kind in (('nonfinite_guard', 'NonFiniteGuardHook'),
                        ('checkpoint_guard', 'CheckpointGuardHook')):
-        if hooks.setdefault(name, dict(type=kind)) is None:
+        hook = hooks.setdefault(name, dict(type=kind))
+        if hook is None:
             hooks.pop(name)  # turned off (MMEngine refuses a None extra)
+        elif isinstance(hook, dict):  # arguments given by --cfg-options
+            hook.setdefault('type', kind)
     ckpt = hooks.get('checkpoint')
     if isinstance(ckpt, dict) and not ckpt.get('backend_args') and \
             not ckpt.get('file_client_args') and \
