@@ -239,6 +239,25 @@ def _log_file(before: dict) -> Optional[str]:
     return found
 
 
+def _lost_rank(e: BaseException, message: str) -> Optional[str]:
+    """A clear line for a collective that failed because a peer rank died
+    or hung past the process group's timeout; None for other errors."""
+    import re
+
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()):
+        return None
+    dist_error = getattr(dist, 'DistError', ())
+    if not (isinstance(e, dist_error) or re.search(
+            r'gloo|nccl|connection (reset|closed)|timed? ?out', message,
+            re.IGNORECASE)):
+        return None
+    detail = re.sub(r'^\[[^\]]*\] ', '', message).split('. ')[0]
+    return (f'rank {dist.get_rank()} of {dist.get_world_size()}: lost '
+            'another rank of the distributed run (it died, or hung past '
+            f'env_cfg.dist_cfg.timeout); see its log ({detail})')
+
+
 def run_tool(main, argv=None) -> int:
     """Run a tool's ``main``; an exception reaches the user as one line.
 
@@ -255,7 +274,10 @@ def run_tool(main, argv=None) -> int:
     except BaseException as e:  # noqa: B902
         message = str(e).strip().splitlines()
         message = message[0] if message else type(e).__name__
-        if not isinstance(e, (ValueError, FileNotFoundError, KeyError)):
+        lost = _lost_rank(e, message)
+        if lost:
+            message = lost
+        elif not isinstance(e, (ValueError, FileNotFoundError, KeyError)):
             message = f'{type(e).__name__}: {message}'
         print(f'error: {message}', file=sys.stderr, flush=True)
         text = traceback.format_exc()

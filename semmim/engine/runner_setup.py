@@ -3,6 +3,7 @@
 They make one config run unchanged on GPUs (NCCL) and on CPU-only machines
 (gloo), and catch config mistakes before the first iteration.
 """
+import datetime
 import os
 import os.path as osp
 from typing import Optional
@@ -83,10 +84,14 @@ def init_cpu_process_group(cfg: Config) -> None:
     dist_cfg = env_cfg.setdefault('dist_cfg', {})
     dist_cfg['backend'] = 'gloo'
     if not torch_dist.is_initialized():
+        # a collective waiting on a rank that hangs fails after this
+        # (a rank that dies breaks its connections: the others fail at once)
+        timeout = dist_cfg.get('timeout', 1800)
         torch_dist.init_process_group(
             backend='gloo',
             rank=int(os.environ.get('RANK', 0)),
-            world_size=int(os.environ.get('WORLD_SIZE', 1)))
+            world_size=int(os.environ.get('WORLD_SIZE', 1)),
+            timeout=datetime.timedelta(seconds=timeout))
     wrapper = cfg.get('model_wrapper_cfg', None) or dict(
         type='MMDistributedDataParallel',
         find_unused_parameters=cfg.get('find_unused_parameters', False))

@@ -59,12 +59,15 @@ class ToyDataset(Dataset):
 
 def toy_runner(work_dir, model=None, dataset=None, max_epochs=2,
                resume=False, load_from=None, guard=None, custom_hooks=None,
-               lr=0.01, guard_off=False, **cfg_extra):
+               lr=0.01, guard_off=False, model_wrapper_cfg=None,
+               **runner_kwargs):
     """A Runner on the toy model, its hooks made as ``prepare_cfg`` does."""
     cfg = Config(dict(default_hooks=dict(
         logger=dict(type='LoggerHook', interval=1),
         checkpoint=dict(type='CheckpointHook', interval=1,
-                        max_keep_ckpts=5)), **cfg_extra))
+                        max_keep_ckpts=5))))
+    if model_wrapper_cfg is not None:
+        cfg.model_wrapper_cfg = model_wrapper_cfg
     if guard is not None or guard_off:
         cfg.default_hooks.nonfinite_guard = guard
     add_reliability_hooks(cfg)
@@ -80,4 +83,4 @@ def toy_runner(work_dir, model=None, dataset=None, max_epochs=2,
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         default_hooks=cfg.default_hooks.to_dict(),
         custom_hooks=custom_hooks, resume=resume, load_from=load_from,
-        cfg=cfg, default_scope='semmim')
+        cfg=cfg, default_scope='semmim', **runner_kwargs)
