@@ -10,6 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 
+from semmim.engine.config_checks import check_model_type
 from semmim.utils.checkpoint_io import load_weights
 
 ImageType = Union[str, np.ndarray, 'PIL.Image.Image']  # noqa: F821
@@ -68,6 +69,7 @@ def build_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     from semmim.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(config) if isinstance(config, str) else config
+    check_model_type(cfg)  # one line naming the config
     model = MODELS.build(cfg.model)
     if checkpoint is None:
         model.init_weights()

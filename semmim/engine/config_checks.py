@@ -19,7 +19,7 @@ from mmengine.config import Config
 
 __all__ = [
     'RUNNER_KEYS', 'check_cfg_options', 'check_hook_and_loop_args',
-    'quiet_console', 'run_tool'
+    'check_model_type', 'quiet_console', 'run_tool'
 ]
 
 # Top-level keys that MMEngine's Runner (and semmim's tools) read; every
@@ -182,6 +182,20 @@ def check_hook_and_loop_args(cfg: Config) -> None:
             implied = given + (('by_epoch', ) if key == 'train_cfg' else ())
         if cls is not None:
             _check_args(key, loop, cls, implied, cfg_file)
+
+
+def check_model_type(cfg: Config) -> None:
+    """Refuse a ``model.type`` no registry knows, naming the config."""
+    from semmim.registry import MODELS
+    model = cfg.get('model')
+    kind = model.get('type') if isinstance(model, Mapping) else None
+    if not isinstance(kind, str) or MODELS.get(kind) is not None:
+        return
+    close = difflib.get_close_matches(kind, sorted(MODELS.module_dict), 1)
+    raise ValueError(
+        f'{cfg.filename or "the config"}: model.type: {kind!r} is not a '
+        'registered model' +
+        (f' (did you mean {close[0]!r}?)' if close else ''))
 
 
 # ----------------------------------------------------------------------

@@ -13,7 +13,8 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction  # noqa: F401
 
 from semmim.compat import check_collate_fn
-from semmim.engine.config_checks import check_hook_and_loop_args
+from semmim.engine.config_checks import (check_hook_and_loop_args,
+                                         check_model_type)
 from semmim.utils.checkpoint_io import ATOMIC_BACKEND
 from semmim.utils.malloc import keep_freed_memory
 
@@ -51,6 +52,7 @@ def prepare_cfg(cfg: Config,
         cfg.work_dir = osp.join('./work_dirs', name)
     check_collate_fn(cfg)
     add_reliability_hooks(cfg)
+    check_model_type(cfg)
     check_hook_and_loop_args(cfg)
     if cfg.get('env_cfg', {}).get('keep_freed_cpu_memory', False):
         keep_freed_memory(True)

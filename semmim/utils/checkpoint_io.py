@@ -121,7 +121,7 @@ class MatchReport:
     share: float = 0.0
     numel: int = 0
 
-    def summary(self, source: str, limit: int = 5) -> str:
+    def summary(self, source: str, limit: int = 3) -> str:
         """One line: the share, the first missing and mismatched keys."""
 
         def first(keys):
