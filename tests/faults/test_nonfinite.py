@@ -143,3 +143,20 @@ def test_guard_can_be_turned_off(tmp_path):
                    for h in off.hooks)
     train(off)
     assert not torch.isfinite(off.model.linear.weight).all()
+
+
+def test_nan_similarities_do_not_crash_negative_sampling():
+    """At a diverging learning rate the ITM head used to stop the run with
+    a multinomial error before any loss existed; now the negatives are
+    drawn uniformly and the non-finite loss reaches the guard."""
+    from semmim.models.heads.itm_head import ITMHead
+    head = ITMHead(embed_dims=8)
+    sims = torch.randn(4, 4)
+    sims[1, 2] = float('nan')
+    sims[2] = float('inf')
+    positives = torch.eye(4, dtype=torch.bool)
+    torch.manual_seed(0)
+    neg_text, neg_image = head.sample_negatives(sims, sims.t(), positives)
+    assert neg_text.shape == (4, ) and neg_image.shape == (4, )
+    assert not positives[torch.arange(4), neg_text].any()
+    assert not positives[torch.arange(4), neg_image].any()
