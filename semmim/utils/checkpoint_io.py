@@ -145,15 +145,22 @@ class MatchReport:
         return '; '.join(parts)
 
 
-def checkpoint_match_cfg(cfg: Optional[Mapping]) -> dict:
+def checkpoint_match_cfg(cfg: Optional[Mapping],
+                         checkpoint: Optional[Mapping] = None) -> dict:
     """``cfg.checkpoint_match`` with its defaults filled in.
 
     ``min_share`` (default 0.9): share of the model's parameters (by
     element count) a checkpoint must fill with the right shape;
     ``allow_partial`` (default False): accept any share (the partial load
-    is intended), still reporting it.
+    is intended), still reporting it. A checkpoint whose ``meta`` has
+    ``partial_checkpoint=True`` (written partial on purpose, e.g. by
+    ``tools/analysis_tools/shape_supervised_vit.py``) counts as intended.
     """
     out = dict(min_share=DEFAULT_MIN_SHARE, allow_partial=False)
+    meta = (checkpoint or {}).get('meta') if isinstance(
+        checkpoint, Mapping) else None
+    if isinstance(meta, Mapping) and meta.get('partial_checkpoint'):
+        out['allow_partial'] = True
     user = (cfg or {}).get('checkpoint_match') or {}
     unknown = set(user) - set(out)
     if unknown:
@@ -257,7 +264,7 @@ def load_weights(model: torch.nn.Module, path: str,
                                   f'{type(ckpt).__name__}')
     state = ckpt.get('state_dict', ckpt)
     keep, report = match_state_dict(model, state, path,
-                                    **checkpoint_match_cfg(cfg))
+                                    **checkpoint_match_cfg(cfg, ckpt))
     model.load_state_dict(keep, strict=False)
     return report
 

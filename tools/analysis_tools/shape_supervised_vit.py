@@ -147,7 +147,9 @@ def main(argv=None):
              for key, value in weights.items()}
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     torch.save(dict(state_dict=state, head=head.state_dict(),
-                    meta=dict(config=args.config, steps=args.steps,
+                    # only the ViT and its copies: loaders accept that
+                    meta=dict(partial_checkpoint=True,
+                              config=args.config, steps=args.steps,
                               labels=args.labels, init=args.init,
                               shape_accuracy=accuracy.get('shape'),
                               color_accuracy=accuracy.get('colour'))),

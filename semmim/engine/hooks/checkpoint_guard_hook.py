@@ -91,8 +91,9 @@ class CheckpointGuardHook(Hook):
             else runner.model
         key = 'state_dict' if 'state_dict' in checkpoint else None
         state = checkpoint[key] if key else checkpoint
-        keep, report = match_state_dict(model, state, source,
-                                        **checkpoint_match_cfg(runner.cfg))
+        keep, report = match_state_dict(
+            model, state, source,
+            **checkpoint_match_cfg(runner.cfg, checkpoint))
         runner.logger.info(report.summary(source))
         if key:
             checkpoint[key] = keep
