@@ -10,7 +10,8 @@ import pytest
 from mmengine.config import Config
 
 from semmim.engine.config_checks import (check_cfg_options,
-                                         check_hook_and_loop_args)
+                                         check_hook_and_loop_args,
+                                         check_model_type)
 from semmim.engine.runner_setup import add_reliability_hooks
 from tests.conftest import REPO, tiny_train_config
 
@@ -87,6 +88,7 @@ def test_every_config_passes_the_checks():
         cfg = Config.fromfile(path)
         add_reliability_hooks(cfg)
         check_hook_and_loop_args(cfg)
+        check_model_type(cfg)
 
 
 def test_train_py_errors_are_one_line_first(tiny_shapes, tmp_path):
