@@ -272,6 +272,35 @@ def _lost_rank(e: BaseException, message: str) -> Optional[str]:
             f'env_cfg.dist_cfg.timeout); see its log ({detail})')
 
 
+def _calm_signals() -> None:
+    """Drop PyTorch's SIGCHLD handler (it raises again, at any point, when
+    a DataLoader worker has died) while the error is reported."""
+    import signal
+    import threading
+    if hasattr(signal, 'SIGCHLD') and \
+            threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+
+def _report(e: BaseException, before: dict) -> None:
+    message = str(e).strip().splitlines()
+    message = message[0] if message else type(e).__name__
+    lost = _lost_rank(e, message)
+    if lost:
+        message = lost
+    elif not isinstance(e, (ValueError, FileNotFoundError, KeyError)):
+        message = f'{type(e).__name__}: {message}'
+    print(f'error: {message}', file=sys.stderr, flush=True)
+    text = ''.join(traceback.format_exception(e))
+    log_file = _log_file(before)
+    if log_file:
+        with open(log_file, 'a', encoding='utf-8') as f:
+            f.write(text)
+        print(f'(traceback in {log_file})', file=sys.stderr)
+    elif os.environ.get('SEMMIM_TRACEBACK'):
+        print(text, file=sys.stderr)
+
+
 def run_tool(main, argv=None) -> int:
     """Run a tool's ``main``; an exception reaches the user as one line.
 
@@ -286,20 +315,14 @@ def run_tool(main, argv=None) -> int:
     except (SystemExit, KeyboardInterrupt):
         raise
     except BaseException as e:  # noqa: B902
-        message = str(e).strip().splitlines()
-        message = message[0] if message else type(e).__name__
-        lost = _lost_rank(e, message)
-        if lost:
-            message = lost
-        elif not isinstance(e, (ValueError, FileNotFoundError, KeyError)):
-            message = f'{type(e).__name__}: {message}'
-        print(f'error: {message}', file=sys.stderr, flush=True)
-        text = traceback.format_exc()
-        log_file = _log_file(before)
-        if log_file:
-            with open(log_file, 'a', encoding='utf-8') as f:
-                f.write(text)
-            print(f'(traceback in {log_file})', file=sys.stderr)
-        elif os.environ.get('SEMMIM_TRACEBACK'):
-            print(text, file=sys.stderr)
-        return 1
+        error = e
+    for _ in range(3):  # an asynchronous error may interrupt the report
+        try:
+            _calm_signals()
+            _report(error, before)
+            break
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as again:  # noqa: B902
+            error = again
+    return 1

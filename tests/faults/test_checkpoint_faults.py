@@ -4,6 +4,7 @@ import builtins
 import errno
 import logging
 import os
+import re
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from semmim.utils.checkpoint_io import (CheckpointLoadError, atomic_write,
                                         checkpoint_is_intact)
-from tests.faults.toy import toy_runner
+from tests.faults.toy import ToyDataset, toy_runner
 
 
 def _warnings(runner):
@@ -139,3 +140,29 @@ def test_resume_of_a_weights_only_file_points_to_load_from(tmp_path):
     # the same file as load_from is fine
     runner = toy_runner(tmp_path / 'c', max_epochs=1, load_from=str(weights))
     runner.train()
+
+
+class DyingWorkerDataset(ToyDataset):
+    """Sample 5 kills the dataloader worker process that loads it."""
+
+    def __getitem__(self, i):
+        import signal
+        if i == 5 and torch.utils.data.get_worker_info() is not None:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().__getitem__(i)
+
+
+def test_dataloader_worker_crash_is_one_line(tmp_path, capsys):
+    from semmim.engine.config_checks import run_tool
+    runner = toy_runner(tmp_path, max_epochs=2, num_workers=1,
+                        dataset=DyingWorkerDataset())
+    capsys.readouterr()
+    assert run_tool(runner.train) == 1
+    err = capsys.readouterr().err.splitlines()
+    # which of PyTorch's two messages comes first depends on timing
+    assert re.fullmatch(r'error: RuntimeError: DataLoader worker \(pid\S* '
+                        r'\d+\) (exited unexpectedly|is killed by signal: '
+                        r'Killed\.)|error: ConnectionResetError: .*',
+                        err[0]), err
+    # the epoch that died saved nothing; nothing half written either
+    assert sorted(n for n in os.listdir(tmp_path) if '.pth' in n) == []

@@ -60,7 +60,7 @@ class ToyDataset(Dataset):
 def toy_runner(work_dir, model=None, dataset=None, max_epochs=2,
                resume=False, load_from=None, guard=None, custom_hooks=None,
                lr=0.01, guard_off=False, model_wrapper_cfg=None,
-               **runner_kwargs):
+               num_workers=0, **runner_kwargs):
     """A Runner on the toy model, its hooks made as ``prepare_cfg`` does."""
     cfg = Config(dict(default_hooks=dict(
         logger=dict(type='LoggerHook', interval=1),
@@ -73,7 +73,8 @@ def toy_runner(work_dir, model=None, dataset=None, max_epochs=2,
     add_reliability_hooks(cfg)
     loader = dict(dataset=dataset or ToyDataset(), batch_size=2,
                   sampler=dict(type='DefaultSampler', shuffle=False),
-                  collate_fn=dict(type='default_collate'), num_workers=0)
+                  collate_fn=dict(type='default_collate'),
+                  num_workers=num_workers)
     torch.manual_seed(0)
     return Runner(
         model=model or ToyModel(), work_dir=str(work_dir),
