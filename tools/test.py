@@ -7,12 +7,15 @@ Examples:
 """
 import argparse
 import os
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
 import semmim  # noqa: F401  (applies the compat fixes)
+from semmim.engine.config_checks import (check_cfg_options, quiet_console,
+                                         run_tool)
 from semmim.engine.runner_setup import prepare_cfg
 from semmim.utils import register_all_modules
 from semmim.utils.reporting import format_metrics
@@ -47,6 +50,7 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     cfg.load_from = args.checkpoint
     cfg = prepare_cfg(cfg, args.launcher, args.work_dir, args.config)
@@ -59,11 +63,12 @@ def main():
             cfg.test_evaluator = list(evaluator) + [dumper]
         else:
             evaluator['metrics'] = list(evaluator['metrics']) + [dumper]
-    runner = Runner.from_cfg(cfg)
+    with quiet_console():  # environment and config: in the log file
+        runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if get_rank() == 0:
         print(format_metrics(metrics))
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

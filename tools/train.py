@@ -7,11 +7,14 @@ Examples:
 """
 import argparse
 import os
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import semmim  # noqa: F401  (applies the compat fixes)
+from semmim.engine.config_checks import (check_cfg_options, quiet_console,
+                                         run_tool)
 from semmim.engine.runner_setup import prepare_cfg
 from semmim.registry import RUNNERS
 from semmim.utils import register_all_modules
@@ -84,6 +87,7 @@ def enable_auto_scale_lr(cfg):
 
 def merge_args(cfg, args):
     if args.cfg_options is not None:
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     if args.amp:
         import torch
@@ -130,10 +134,11 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     cfg = prepare_cfg(cfg, args.launcher, args.work_dir, args.config)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
-        Runner.from_cfg(cfg)
+    with quiet_console():  # environment and config: in the log file
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else \
+            Runner.from_cfg(cfg)
     runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_tool(main))

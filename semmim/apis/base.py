@@ -13,6 +13,9 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.model import BaseModel
 
+from semmim.engine.config_checks import check_model_type
+from semmim.utils.checkpoint_io import load_weights
+
 ImageType = Union[str, np.ndarray, 'PIL.Image.Image']  # noqa: F821
 
 LOADING_TRANSFORMS = ('LoadImageOrSkip', 'LoadImageFromFile')
@@ -54,9 +57,12 @@ def build_model(config: Union[str, Config], checkpoint: Optional[str] = None,
                 device: Union[str, torch.device] = 'cpu'):
     """Build ``config.model`` and load ``checkpoint``.
 
-    Loading is not strict: weights of parts the task does not use (a
-    pre-training checkpoint's other heads) are ignored; weights the model
-    needs but the checkpoint lacks are named in a warning. Without a
+    The checkpoint is read weights-only (no code in it runs) and matched
+    (``semmim.utils.checkpoint_io.match_state_dict``): weights of parts the
+    task does not use (a pre-training checkpoint's other heads) are
+    ignored, buffers of another size (a queue) keep their initial values,
+    and loading fails when under ``checkpoint_match.min_share`` (90%) of
+    the model's parameters are found with the right shape. Without a
     checkpoint the model keeps its initial weights (tests).
     """
     import semmim  # noqa: F401  (compat fixes)
@@ -65,24 +71,14 @@ def build_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     from semmim.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(config) if isinstance(config, str) else config
+    check_model_type(cfg)  # one line naming the config
     model = MODELS.build(cfg.model)
     if checkpoint is None:
         model.init_weights()
     else:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'{checkpoint}: checkpoint not found')
-        # MMEngine checkpoints also hold optimizer and message-hub state:
-        # not a weights-only file
-        state = torch.load(checkpoint, map_location='cpu',
-                           weights_only=False)
-        state = state.get('state_dict', state)
-        state = {k[len('module.'):] if k.startswith('module.') else k: v
-                 for k, v in state.items()}
-        missing = model.load_state_dict(state, strict=False).missing_keys
-        if missing:
-            warnings.warn(f'{checkpoint}: {len(missing)} weights of the '
-                          f'model are not in the checkpoint and keep their '
-                          f'initial values ({", ".join(missing[:5])}...)')
+        report = load_weights(model, checkpoint, cfg)  # weights only
+        if report.missing or report.mismatched_buffers:
+            warnings.warn(report.summary(checkpoint))
     model._config = cfg
     return model.to(device).eval()
 

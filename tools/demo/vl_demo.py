@@ -1,27 +1,36 @@
 """Try a trained model on a few images: retrieval, captioning, VQA.
 
-Examples (Shapes-VL, after ``bash tools/demo.sh``)::
+Examples (Shapes-VL: ``bash tools/demo.sh`` makes the data and the
+pre-training checkpoint, ``bash tools/demo/downstream_shapes_vl.sh`` the
+fine-tuned ones)::
 
-    # texts for an image, from the captions of the test split
+    # texts for an image, from the captions of the test split (zero-shot)
     python tools/demo/vl_demo.py retrieve \\
         configs/retrieval/semmim-retrieval_small_zeroshot-itc_shapes-vl.py \\
         work_dirs/demo/pretrain/last.pth \\
         --image data/shapes_vl/images/test/000000.png \\
         --texts data/shapes_vl/annotations/retrieval_test.json
     # images for a text, from a folder
-    python tools/demo/vl_demo.py retrieve CONFIG CKPT \\
+    python tools/demo/vl_demo.py retrieve \\
+        configs/retrieval/semmim-retrieval_small_zeroshot-itc_shapes-vl.py \\
+        work_dirs/demo/pretrain/last.pth \\
         --text "a large red circle" --images data/shapes_vl/images/test
     # a caption per image
-    python tools/demo/vl_demo.py caption CAPTION_CONFIG CAPTION_CKPT \\
+    python tools/demo/vl_demo.py caption \\
+        configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py \\
+        work_dirs/demo/downstream/caption/iter_160.pth \\
         data/shapes_vl/images/test/000000.png
     # answers to questions about one image
     python tools/demo/vl_demo.py vqa \\
-        configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py VQA_CKPT \\
+        configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py \\
+        work_dirs/demo/downstream/vqa/iter_500.pth \\
         data/shapes_vl/images/test/000000.png \\
         "how many objects are there?" "what color is the circle?"
 
 CONFIG may also be a model name (``python -c "from semmim.apis import
-list_models; print(list_models())"``). ``--out FILE.json`` also writes the
+list_models; print(list_models())"``). A checkpoint is read weights-only
+and must fill at least 90% of the model's parameters with the right shape
+(``checkpoint_match`` in the config). ``--out FILE.json`` also writes the
 results; ``--show-dir DIR`` saves a picture of each.
 """
 import argparse
@@ -33,6 +42,7 @@ from typing import List, Optional
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n')[0],
+        epilog=__doc__.split('\n', 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest='task', required=True)
 
@@ -131,4 +141,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from semmim.engine.config_checks import run_tool
+    sys.exit(run_tool(main))  # an error is one line (no traceback)

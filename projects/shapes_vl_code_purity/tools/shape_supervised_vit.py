@@ -26,6 +26,8 @@ import os.path as osp
 import torch
 import torch.nn as nn
 
+from semmim.utils.checkpoint_io import (CheckpointLoadError,
+                                        load_checkpoint_file)
 from semmim.visualization.attributes import shapes_vl_vocab
 from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.samples import shapes_vl_samples
@@ -82,7 +84,10 @@ def main(argv=None):
     start_head = None
     if args.init:
         # checked before the model and the images are loaded
-        start_head = torch.load(args.init, map_location='cpu').get('head')
+        try:  # weights only: no code in the file runs
+            start_head = load_checkpoint_file(args.init).get('head')
+        except CheckpointLoadError as e:
+            raise SystemExit(str(e)) from None
         if start_head is None:
             raise SystemExit(f'{args.init}: no "head" entry; --init takes '
                              'a checkpoint written by this tool')
@@ -142,7 +147,9 @@ def main(argv=None):
              for key, value in weights.items()}
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     torch.save(dict(state_dict=state, head=head.state_dict(),
-                    meta=dict(config=args.config, steps=args.steps,
+                    # only the ViT and its copies: loaders accept that
+                    meta=dict(partial_checkpoint=True,
+                              config=args.config, steps=args.steps,
                               labels=args.labels, init=args.init,
                               shape_accuracy=accuracy.get('shape'),
                               color_accuracy=accuracy.get('colour'))),

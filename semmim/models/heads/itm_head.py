@@ -56,6 +56,11 @@ class ITMHead(BaseModule):
         # +1e-4 after the softmax keeps every row drawable; positives -> 0
         w_i2t = F.softmax(sim_i2t.float(), dim=1) + 1e-4
         w_t2i = F.softmax(sim_t2i.float(), dim=1) + 1e-4
+        # a diverged step's NaN/inf similarities: draw uniformly instead of
+        # a multinomial error, so the loss comes out non-finite and the
+        # NonFiniteGuardHook skips the step and names it
+        w_i2t = torch.nan_to_num(w_i2t, nan=1.0, posinf=1.0, neginf=1.0)
+        w_t2i = torch.nan_to_num(w_t2i, nan=1.0, posinf=1.0, neginf=1.0)
         w_i2t = w_i2t.masked_fill(positives, 0)
         w_t2i = w_t2i.masked_fill(positives, 0)
         neg_text = torch.multinomial(w_i2t, 1).squeeze(1)

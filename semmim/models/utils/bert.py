@@ -147,7 +147,8 @@ def read_hf_state_dict(path: str) -> dict:
         return load_file(st)
     bin_file = osp.join(path, 'pytorch_model.bin')
     if osp.isfile(bin_file):
-        return torch.load(bin_file, map_location='cpu', weights_only=True)
+        from semmim.utils.checkpoint_io import load_checkpoint_file
+        return load_checkpoint_file(bin_file)  # weights only
     raise FileNotFoundError(f'{path}: no model.safetensors or '
                             'pytorch_model.bin (a local Hugging Face BERT '
                             'directory is expected)')

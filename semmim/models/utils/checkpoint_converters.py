@@ -73,7 +73,8 @@ def _read_file(path: str, kind: str) -> dict:
     if kind == 'st':
         from safetensors.torch import load_file
         return load_file(path)
-    return torch.load(path, map_location='cpu', weights_only=True)
+    from semmim.utils.checkpoint_io import load_checkpoint_file
+    return load_checkpoint_file(path)  # weights only, one-line errors
 
 
 def read_state_dict(path: str) -> StateDict:
