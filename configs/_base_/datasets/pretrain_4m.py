@@ -2,8 +2,13 @@
 # 5.1M captions); see README "Data" for the layout under data/.
 data_root = 'data/'
 
-# Two views per image (SPEC 2): view 1 for the momentum teacher, view 2 for
-# the online student. Hue jitter is 0 so colour words stay true.
+# Two views per image (paper Section 3; docs/design.md, "Two views"):
+# view 1 feeds only the momentum teacher's [CLS] target (L_cls) and keeps
+# DINO's full strength (flip, colour jitter, grayscale, blur). View 2 feeds
+# the online student: ITC, ITM, MLM, PLM and the masked, text-injected pass,
+# which all read the caption with the image, so it keeps captions true as
+# ALBEF / mPLUG do: no colour jitter, grayscale or solarisation (colour
+# words) and no flip (left/right words); crop and a light blur only.
 view1_pipeline = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
          interpolation='bicubic', backend='pillow'),
@@ -18,14 +23,8 @@ view1_pipeline = [
 view2_pipeline = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
          interpolation='bicubic', backend='pillow'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4,
-             saturation=0.2, hue=0.0)]),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=0.1),
-    dict(type='Solarize', thr=128, prob=0.2),
 ]
 train_pipeline = [
     dict(type='LoadImageOrSkip', imdecode_backend='pillow'),
