@@ -47,8 +47,10 @@ model = dict(
     mlm_head=dict(type='MLMHead', mask_prob=0.15, alpha=0.4),
     plm_head=dict(
         type='PrefixLMHead', decoder=dict(type='BertDecoder', num_layers=12)),
+    # DINO's schedule for E^_I / H^_I; the ITC / MLM towers (momentum text
+    # features, image projection) follow the same one: momentum_towers is
+    # left unset (docs/design.md, "ITC momentum")
     momentum_vision=dict(momentum=0.996, end_momentum=1.0, schedule='cosine'),
-    momentum_towers=dict(momentum=0.995),
     symmetric_cls=False,
     mlm_distill=True,
     itm_gather=True,

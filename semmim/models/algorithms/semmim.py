@@ -10,6 +10,8 @@ from ..utils.merged_passes import merged_call
 from .base_vl_model import BaseVLModel
 
 TEACHER_TEXT = ('online', 'momentum')
+#: patch features text-guided masking compares with the caption
+MASK_FEATURES = ('itc', 'itc_centred')
 
 
 @MODELS.register_module()
@@ -50,8 +52,11 @@ class SemMIM(BaseVLModel):
         mask_generator (dict): :class:`TextGuidedMaskGenerator`.
         momentum_vision (dict): :class:`MomentumEMA` settings of E^_I/H^_I.
             Defaults to cosine 0.996 -> 1.
-        momentum_towers (dict): Settings of the ITC/MLM momentum towers
-            (E^_T, E^_F, projections, MLM head). Defaults to 0.995.
+        momentum_towers (dict, optional): Settings of the ITC/MLM momentum
+            towers (E^_T, E^_F, projections, MLM head). None (default):
+            ``momentum_vision``'s, so ITC's momentum image features (E^_I
+            and the image projection) and text features follow one schedule
+            (docs/design.md).
         symmetric_cls (bool): Add the swapped L_cls pair (online I1 vs
             momentum I2); costs one more online pass. Defaults to False.
         mlm_distill (bool): Momentum distillation for MLM (ALBEF/mPLUG).
@@ -89,11 +94,12 @@ class SemMIM(BaseVLModel):
                      type='TextGuidedMaskGenerator'),
                  momentum_vision: dict = dict(
                      momentum=0.996, end_momentum=1.0, schedule='cosine'),
-                 momentum_towers: dict = dict(momentum=0.995),
+                 momentum_towers: Optional[dict] = None,
                  symmetric_cls: bool = False,
                  mlm_distill: bool = True,
                  itm_gather: bool = True,
                  teacher_text: str = 'online',
+                 mask_features: str = 'itc',
                  merge_passes: bool = True,
                  image_kv_once: bool = True,
                  data_preprocessor: Optional[dict] = dict(
@@ -136,14 +142,19 @@ class SemMIM(BaseVLModel):
         self.mlm_distill = mlm_distill
         self.itm_gather = itm_gather
         self.teacher_text = teacher_text
+        if mask_features not in MASK_FEATURES:
+            raise ValueError(f'mask_features must be one of {MASK_FEATURES}')
+        self.mask_features = mask_features
         self.merge_passes = merge_passes
         self.image_kv_once = image_kv_once
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
-        # MLM towers with ALBEF's. Frozen copies, updated by
+        # MLM towers, by default on the same one. Frozen copies, updated by
         # MomentumUpdateHook after each optimizer step.
         self.add_momentum('momentum_vision', self._online_vision,
                           **momentum_vision)
+        if momentum_towers is None:
+            momentum_towers = momentum_vision
         self.add_momentum('momentum_towers', self._online_towers,
                           **momentum_towers)
 
@@ -326,8 +337,7 @@ class SemMIM(BaseVLModel):
         out = dict(image=v2)
         out['image_feat'] = self.itc_head.project_image(
             v2[:, 0], towers['vision_proj'])
-        out['patch_proj'] = self.itc_head.project_image(
-            v2[:, 1:], towers['vision_proj'])
+        out['patch_proj'] = self.mask_patch_features(v2)
         texts = [(ids, tmask)]
         if masked_ids is not None:
             texts.append((masked_ids, tmask))
@@ -353,6 +363,25 @@ class SemMIM(BaseVLModel):
                     num_head_layers=n)
             out['patch_logits'] = vis['head'](v2[:, 1:])
         return out
+
+    def mask_patch_features(self, tokens: torch.Tensor,
+                            features: Optional[str] = None) -> torch.Tensor:
+        """``(B, N, D)`` unit patch features text-guided masking compares
+        with the caption's ITC feature, from the momentum encoder's tokens
+        ``(B, 1 + N, C)``.
+
+        ``'itc'``: each patch through the momentum ITC image projection.
+        ``'itc_centred'``: the same minus the image's mean patch projection
+        (what all patches of the image share), then normalised.
+        """
+        features = features or self.mask_features
+        proj = self.momentum_towers.module['vision_proj'](tokens[:, 1:])
+        if features == 'itc_centred':
+            proj = proj - proj.mean(1, keepdim=True)
+        elif features != 'itc':
+            raise ValueError(f'mask features must be one of '
+                             f'{MASK_FEATURES}, got {features!r}')
+        return torch.nn.functional.normalize(proj, dim=-1)
 
     def mim_loss(self, masked_tokens, mask, img2, m):
         """L_patch (codes of the momentum encoder) or another MIM target."""

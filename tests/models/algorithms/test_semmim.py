@@ -209,3 +209,42 @@ def test_merged_passes_match_separate_passes(overrides, flag):
         scale = g0[name].abs().max()
         # a pad position left unmasked moves some of these by ~1e-3
         assert (g1[name] - g0[name]).abs().max() <= 1e-5 * scale, name
+
+
+def test_itc_momentum_image_and_text_features_share_one_schedule():
+    """Without ``momentum_towers`` the towers (momentum text features and
+    image projection) follow E^_I's DINO cosine: at every step both keep
+    rates equal ``1 - (1 - 0.996) * (cos(pi t / T) + 1) / 2`` and both
+    copies move by that rate."""
+    import math
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_semmim_cfg(
+        momentum_vision=dict(momentum=0.996, end_momentum=1.0,
+                             schedule='cosine')))
+    model.init_weights()
+    emas = model.momentum_modules()
+    assert set(emas) == {'momentum_vision', 'momentum_towers'}
+    T = 6
+    for ema in emas.values():
+        ema.total_steps = T
+    text_w = model.momentum_towers.module.text_proj.weight
+    vis_w = model.momentum_vision.module.backbone.patch_embed.projection.weight
+    for t in range(T + 1):
+        ref = 1 - 0.004 * (math.cos(math.pi * t / T) + 1) / 2
+        for ema in emas.values():
+            assert ema.current_momentum() == pytest.approx(ref, abs=1e-12)
+        with torch.no_grad():
+            model.itc_head.text_proj.weight.add_(1.0)
+            model.vision_backbone.patch_embed.projection.weight.add_(1.0)
+        before = (text_w.clone(), vis_w.clone())
+        model.update_momentum()
+        torch.testing.assert_close(
+            text_w, ref * before[0] +
+            (1 - ref) * model.itc_head.text_proj.weight)
+        torch.testing.assert_close(
+            vis_w, ref * before[1] +
+            (1 - ref) * model.vision_backbone.patch_embed.projection.weight)
+    # an explicit setting still wins (the Shapes-VL demo keeps its own)
+    model = MODELS.build(tiny_semmim_cfg(
+        momentum_towers=dict(momentum=0.95)))
+    assert model.momentum_towers.current_momentum() == 0.95
