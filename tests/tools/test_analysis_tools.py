@@ -342,3 +342,21 @@ def test_shape_supervised_vit_continues_from_init(pretrained, tiny_shapes,
     assert b['head']['bias'].shape == (len(shapes) + len(colors), )
     assert torch.equal(a['head']['weight'], b['head']['weight'][:len(shapes)])
     assert torch.equal(a['head']['bias'], b['head']['bias'][:len(shapes)])
+
+
+def test_masking_fidelity(pretrained, tiny_shapes, tmp_path, capsys):
+    out = str(tmp_path / 'fidelity.json')
+    rows = load_tool('masking_fidelity').main(
+        common(pretrained, tiny_shapes) + [
+            '--num-images', '6', '--captions-per-image', '2',
+            '--temperatures', '1', '0.1', '--draws', '2', '--out', out])
+    assert [(r['features'], r['temperature']) for r in rows] == [
+        ('itc', 1.0), ('itc', 0.1), ('fusion', 1.0), ('fusion', 0.1)]
+    with open(out) as f:
+        report = json.load(f)
+    assert report['num_pairs'] == 12 and len(report['rows']) == 4
+    for r in rows:
+        assert 0 <= r['text_guided'] <= 1 and 0 <= r['random'] <= 1
+        assert 0 <= r['other_caption'] <= 1
+    printed = capsys.readouterr().out
+    assert 'text-guided' in printed and 'fusion' in printed

@@ -31,6 +31,12 @@ model = dict(
     mim_head=dict(
         type='PatchDistillHead', num_codes=1024, student_temp=0.1,
         teacher_temp=0.07, center_momentum=0.9),
+    # S_i of text-guided masking: the momentum fusion encoder's
+    # cross-attention logit of the text [CLS] over each patch, at its own
+    # scale (tau_m = 1). The cosine of ITC projections ('itc') left masks
+    # no better than random on Shapes-VL (docs/design.md, "Text-guided
+    # masking, measured").
+    mask_features='fusion',
     mask_generator=dict(
         type='TextGuidedMaskGenerator',
         mask_ratio=0.3,

@@ -11,7 +11,7 @@ from .base_vl_model import BaseVLModel
 
 TEACHER_TEXT = ('online', 'momentum')
 #: patch features text-guided masking compares with the caption
-MASK_FEATURES = ('itc', 'itc_centred')
+MASK_FEATURES = ('itc', 'fusion')
 
 
 @MODELS.register_module()
@@ -65,6 +65,11 @@ class SemMIM(BaseVLModel):
         teacher_text (str): Text features injected into the momentum
             encoder: the online ones, detached (as the paper draws it), or
             the momentum text encoder's. Defaults to 'online'.
+        mask_features (str): The patch-text similarity S_i text-guided
+            masking samples from: ``'itc'`` (cosine of ITC projections) or
+            ``'fusion'`` (the momentum fusion encoder's cross-attention
+            logit of the text [CLS] over each patch); see
+            :meth:`mask_similarity` and docs/design.md. Defaults to 'itc'.
         merge_passes (bool): Run each encoder once per step on the
             concatenation of its inputs (text encoder: caption, MLM text,
             PLM prefix; ViT: clean and masked I2 up to the injected layers;
@@ -232,8 +237,12 @@ class SemMIM(BaseVLModel):
         # online image passes
         mask = None
         if self.mim_head is not None:
-            mask = self.mask_generator(
-                patch_feat=m['patch_proj'], text_feat=text_feat.detach())
+            if self.mask_generator.masking == 'text_guided':
+                sim = self.mask_similarity(m['image'], text_feat.detach(),
+                                           m['text'], tmask)
+            else:  # random: only the shape is used
+                sim = text_feat.new_zeros(m['image'][:, 1:].shape[:2])
+            mask = self.mask_generator(similarity=sim)
         image, masked = self.encode_image(img2, mask,
                                           text if inject else None, tmask)
         image_feat = self.itc_head.project_image(image[:, 0])
@@ -337,7 +346,6 @@ class SemMIM(BaseVLModel):
         out = dict(image=v2)
         out['image_feat'] = self.itc_head.project_image(
             v2[:, 0], towers['vision_proj'])
-        out['patch_proj'] = self.mask_patch_features(v2)
         texts = [(ids, tmask)]
         if masked_ids is not None:
             texts.append((masked_ids, tmask))
@@ -364,24 +372,41 @@ class SemMIM(BaseVLModel):
             out['patch_logits'] = vis['head'](v2[:, 1:])
         return out
 
-    def mask_patch_features(self, tokens: torch.Tensor,
-                            features: Optional[str] = None) -> torch.Tensor:
-        """``(B, N, D)`` unit patch features text-guided masking compares
-        with the caption's ITC feature, from the momentum encoder's tokens
-        ``(B, 1 + N, C)``.
+    @torch.no_grad()
+    def mask_similarity(self, image_m: torch.Tensor, text_feat: torch.Tensor,
+                        text_m: torch.Tensor, text_mask: torch.Tensor,
+                        features: Optional[str] = None) -> torch.Tensor:
+        """``(B, N)`` similarity S_i of each patch to the caption, which
+        text-guided masking turns into sampling probabilities
+        (docs/design.md, "Text-guided masking, measured").
 
-        ``'itc'``: each patch through the momentum ITC image projection.
-        ``'itc_centred'``: the same minus the image's mean patch projection
-        (what all patches of the image share), then normalised.
+        ``'itc'``: the cosine of the patch's momentum token through the
+        momentum ITC image projection and the caption's ITC feature.
+        ``'fusion'``: the momentum fusion encoder's own patch-text
+        similarity, the last layer's cross-attention logit of the text
+        [CLS] over each patch (mean over heads).
+
+        Args:
+            image_m (Tensor): ``(B, 1 + N, C)`` momentum image tokens.
+            text_feat (Tensor): ``(B, D)`` the caption's ITC feature.
+            text_m (Tensor): ``(B, L, C')`` momentum text tokens.
+            text_mask (Tensor): ``(B, L)``.
+            features (str, optional): Defaults to ``mask_features``.
         """
         features = features or self.mask_features
-        proj = self.momentum_towers.module['vision_proj'](tokens[:, 1:])
-        if features == 'itc_centred':
-            proj = proj - proj.mean(1, keepdim=True)
-        elif features != 'itc':
-            raise ValueError(f'mask features must be one of '
-                             f'{MASK_FEATURES}, got {features!r}')
-        return torch.nn.functional.normalize(proj, dim=-1)
+        towers = self.momentum_towers.module
+        if features == 'itc':
+            patch = self.itc_head.project_image(image_m[:, 1:],
+                                                towers['vision_proj'])
+            return torch.einsum('bnd,bd->bn', patch.float(),
+                                text_feat.float())
+        if features == 'fusion':
+            fusion = towers['fusion_encoder']
+            scores = fusion.cross_attention_scores(
+                text_m, text_mask, fusion.adapt_image(image_m))
+            return scores[:, :, 0, 1:].mean(1).float()
+        raise ValueError(f'mask features must be one of {MASK_FEATURES}, '
+                         f'got {features!r}')
 
     def mim_loss(self, masked_tokens, mask, img2, m):
         """L_patch (codes of the momentum encoder) or another MIM target."""
