@@ -31,8 +31,14 @@ class SemMIM(BaseVLModel):
     5. the fusion encoder on the ITM pairs, the MLM text and the prefix;
     6. the six losses (L_cls, L_patch, ITC, ITM, MLM, PLM), weight 1 each.
 
-    With ``merge_passes`` (the default) each encoder runs once per step on
-    the concatenation of its inputs (see :func:`merged_call`).
+    Each encoder runs once per step on the concatenation of its inputs
+    (text encoder: caption, MLM text, PLM prefix; ViT: clean and masked I2
+    up to the injected layers; fusion encoder: ITM pairs, MLM text, prefix;
+    see :func:`merged_call`), and the fusion encoder computes its
+    cross-attention keys and values once per image, not once per text row
+    that attends to it. Both give the outputs and gradients of the plain
+    computation (tests/models/algorithms/test_semmim.py holds that
+    reference and compares).
 
     Ablations switch parts off by config: ``mim_head=None`` (w/o MIM; then no
     ``cls_head`` either), a pixel or dVAE ``mim_head`` (other MIM targets),
@@ -70,17 +76,6 @@ class SemMIM(BaseVLModel):
             ``'fusion'`` (the momentum fusion encoder's cross-attention
             logit of the text [CLS] over each patch); see
             :meth:`mask_similarity` and docs/design.md. Defaults to 'itc'.
-        merge_passes (bool): Run each encoder once per step on the
-            concatenation of its inputs (text encoder: caption, MLM text,
-            PLM prefix; ViT: clean and masked I2 up to the injected layers;
-            fusion encoder: ITM pairs, MLM text, prefix). Same outputs as
-            separate passes, fewer and larger matrix multiplies, one weight
-            gradient per encoder. Defaults to True.
-        image_kv_once (bool): Compute the fusion encoder's cross-attention
-            keys and values once per image, not once per text row that
-            attends to it (``3B`` ITM pairs + ``B`` MLM + ``B`` prefix rows
-            over ``B`` images, or the gathered ones). Same outputs, about 8%
-            fewer FLOPs per full-size step. Defaults to True.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
 
@@ -105,8 +100,6 @@ class SemMIM(BaseVLModel):
                  itm_gather: bool = True,
                  teacher_text: str = 'online',
                  mask_features: str = 'itc',
-                 merge_passes: bool = True,
-                 image_kv_once: bool = True,
                  data_preprocessor: Optional[dict] = dict(
                      type='VLDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
@@ -150,8 +143,6 @@ class SemMIM(BaseVLModel):
         if mask_features not in MASK_FEATURES:
             raise ValueError(f'mask_features must be one of {MASK_FEATURES}')
         self.mask_features = mask_features
-        self.merge_passes = merge_passes
-        self.image_kv_once = image_kv_once
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers, by default on the same one. Frozen copies, updated by
@@ -213,7 +204,6 @@ class SemMIM(BaseVLModel):
         ids, tmask = inputs['text_ids'], inputs['text_mask']
         inject = self.mim_head is not None and \
             self.vision_backbone.text_inject_start is not None
-        merge = self.merge_passes
         masked_ids, mlm_labels = self.mlm_head.mask(ids)
         prefix_ids, prefix_mask, target_ids, target_mask, _ = \
             self.plm_head.split(ids, tmask)
@@ -222,7 +212,7 @@ class SemMIM(BaseVLModel):
         # caption, PLM prefix
         text, text_mlm, prefix = merged_call(
             self.text_encoder, [(ids, tmask), (masked_ids, tmask),
-                                (prefix_ids, prefix_mask)], merge)
+                                (prefix_ids, prefix_mask)])
         text_feat = self.itc_head.project_text(text[:, 0])
 
         # 2. momentum passes (frozen copies)
@@ -265,7 +255,7 @@ class SemMIM(BaseVLModel):
         fused_itm, fused_mlm, fused_prefix = merged_call(
             partial(self.fuse_rows, images),
             [(itm_text, itm_mask, itm_rows), (text_mlm, tmask, own),
-             (prefix, prefix_mask, own)], merge)
+             (prefix, prefix_mask, own)])
         losses.update(self.itm_head.loss(
             self.itm_head(fused_itm[:, 0]), itm_labels))
         losses.update(self.mlm_head.loss(fused_mlm, mlm_labels,
@@ -281,13 +271,8 @@ class SemMIM(BaseVLModel):
                   text_mask: torch.Tensor,
                   rows: torch.Tensor) -> torch.Tensor:
         """The fusion encoder on ``text`` with row ``b`` seeing
-        ``images[rows[b]]`` (keys and values once per image when
-        ``image_kv_once``)."""
-        if self.image_kv_once:
-            return self.fusion_encoder(text, text_mask, images,
-                                       image_index=rows)
-        return self.fusion_encoder(text, text_mask,
-                                   images.index_select(0, rows))
+        ``images[rows[b]]`` (keys and values once per image)."""
+        return self.fusion_encoder(text, text_mask, images, image_index=rows)
 
     def encode_image(self, img2: torch.Tensor, mask: Optional[torch.Tensor],
                      text: Optional[torch.Tensor],
@@ -295,9 +280,9 @@ class SemMIM(BaseVLModel):
         """The online clean pass on ``img2`` and, given a ``mask``, the
         masked pass (with ``text`` injected in the last layers, if given).
 
-        With ``merge_passes`` both run the layers before the injection as
-        one batch ``[I2; masked I2]``; the last layers then run once without
-        and once with the text.
+        Both run the layers before the injection as one batch
+        ``[I2; masked I2]``; the last layers then run once without and once
+        with the text.
 
         Returns:
             tuple: ``(clean, masked)`` tokens ``(B, 1 + N, C)``; ``masked`` is
@@ -306,9 +291,6 @@ class SemMIM(BaseVLModel):
         backbone = self.vision_backbone
         if mask is None:
             return backbone(img2)[0], None
-        if not self.merge_passes:
-            return backbone(img2)[0], backbone(
-                img2, mask=mask, text=text, text_mask=text_mask)[0]
         n = backbone.num_text_layers if text is not None else 0
         B = img2.shape[0]
         trunk = backbone.forward_trunk(
@@ -349,8 +331,7 @@ class SemMIM(BaseVLModel):
         texts = [(ids, tmask)]
         if masked_ids is not None:
             texts.append((masked_ids, tmask))
-        text_m, *text_mlm = merged_call(towers['text_encoder'], texts,
-                                        self.merge_passes)
+        text_m, *text_mlm = merged_call(towers['text_encoder'], texts)
         out['text'] = text_m
         out['text_feat'] = self.itc_head.project_text(
             text_m[:, 0], towers['text_proj'])
