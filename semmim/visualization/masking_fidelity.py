@@ -142,7 +142,8 @@ def mask_similarity(model, images: torch.Tensor, captions: Sequence[str],
     towers = model.momentum_towers.module
     text_m = towers['text_encoder'](ids, mask)
     image_m = model.momentum_vision.module['backbone'](x)[0]
-    return model.mask_similarity(image_m, text_feat, text_m, mask, features)
+    return model.teacher.mask_similarity(model, image_m, text_feat, text_m,
+                                         mask, features)
 
 
 @torch.no_grad()

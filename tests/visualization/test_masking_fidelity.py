@@ -88,7 +88,7 @@ def test_fusion_similarity_is_the_encoders_own_cross_attention_logit():
     torch.testing.assert_close(
         fusion.cross_attention_scores(text, mask, image), ref)
     # SemMIM's S_i: the text [CLS] row, patches only, mean over heads
-    sim = model.mask_similarity(image, None, text, mask)
+    sim = model.teacher.mask_similarity(model, image, None, text, mask)
     torch.testing.assert_close(sim, ref[:, :, 0, 1:].mean(1))
 
 
@@ -100,7 +100,8 @@ def test_itc_similarity_is_the_cosine_of_the_projections():
     proj = model.momentum_towers.module['vision_proj'](image[:, 1:])
     ref = torch.nn.functional.cosine_similarity(
         proj, text_feat[:, None], dim=-1)
-    sim = model.mask_similarity(image, text_feat, None, None, 'itc')
+    sim = model.teacher.mask_similarity(model, image, text_feat, None, None,
+                                        'itc')
     torch.testing.assert_close(sim, ref)
 
 

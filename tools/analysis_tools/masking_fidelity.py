@@ -58,7 +58,7 @@ def main(argv=None):
         raise ValueError('--num-images and --captions-per-image must be >= 1')
     model = load_model(args)
     model.eval()
-    from semmim.models.algorithms.semmim import MASK_FEATURES
+    from semmim.models.algorithms.semmim_teacher import MASK_FEATURES
     bad = [f for f in args.features if f not in MASK_FEATURES]
     if bad:
         raise ValueError(f'--features: unknown {bad}; choose from '

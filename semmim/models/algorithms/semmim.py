@@ -8,10 +8,8 @@ import torch.nn as nn
 from semmim.registry import MODELS
 from ..utils.merged_passes import merged_call
 from .base_vl_model import BaseVLModel
+from .semmim_teacher import MomentumTeacher, TeacherOutputs
 
-TEACHER_TEXT = ('online', 'momentum')
-#: patch features text-guided masking compares with the caption
-MASK_FEATURES = ('itc', 'fusion')
 
 
 @MODELS.register_module()
@@ -105,8 +103,6 @@ class SemMIM(BaseVLModel):
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if teacher_text not in TEACHER_TEXT:
-            raise ValueError(f'teacher_text must be one of {TEACHER_TEXT}')
         tokenizer = self.tokenizer
         if tokenizer is None:
             raise ValueError('SemMIM needs a data preprocessor with a '
@@ -136,13 +132,11 @@ class SemMIM(BaseVLModel):
                              'encoding_head')
         if self.mim_head is not None and self.mask_generator is None:
             raise ValueError('a mim_head needs a mask_generator')
-        self.symmetric_cls = symmetric_cls
-        self.mlm_distill = mlm_distill
         self.itm_gather = itm_gather
-        self.teacher_text = teacher_text
-        if mask_features not in MASK_FEATURES:
-            raise ValueError(f'mask_features must be one of {MASK_FEATURES}')
-        self.mask_features = mask_features
+        # the momentum half of the model: its settings and outputs
+        self.teacher = MomentumTeacher(
+            text=teacher_text, symmetric_cls=symmetric_cls,
+            mlm_distill=mlm_distill, mask_features=mask_features)
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers, by default on the same one. Frozen copies, updated by
@@ -217,21 +211,19 @@ class SemMIM(BaseVLModel):
 
         # 2. momentum passes (frozen copies)
         self.itc_head.clamp_temperature()
-        with torch.no_grad():
-            m = self.momentum_forward(
-                img1, img2, ids, tmask, text.detach(), inject,
-                masked_ids=masked_ids if self.mlm_distill else None,
-                mlm_labels=mlm_labels)
+        m = self.teacher(self, img1, img2, ids, tmask, text.detach(),
+                         inject, masked_ids=masked_ids,
+                         mlm_labels=mlm_labels)
 
         # 3. text-guided masking; the clean and the masked, text-injected
         # online image passes
         mask = None
         if self.mim_head is not None:
             if self.mask_generator.masking == 'text_guided':
-                sim = self.mask_similarity(m['image'], text_feat.detach(),
-                                           m['text'], tmask)
+                sim = self.teacher.mask_similarity(
+                    self, m.image, text_feat.detach(), m.text, tmask)
             else:  # random: only the shape is used
-                sim = text_feat.new_zeros(m['image'][:, 1:].shape[:2])
+                sim = text_feat.new_zeros(m.image[:, 1:].shape[:2])
             mask = self.mask_generator(similarity=sim)
         image, masked = self.encode_image(img2, mask,
                                           text if inject else None, tmask)
@@ -244,8 +236,8 @@ class SemMIM(BaseVLModel):
         if self.cls_head is not None:
             losses.update(self.cls_loss(image, img1, m))
         losses.update(
-            self.itc_head.loss(image_feat, text_feat, m['image_feat'],
-                               m['text_feat']))
+            self.itc_head.loss(image_feat, text_feat, m.image_feat,
+                               m.text_feat))
         # image tokens in the text width for the fusion encoder / decoder;
         # one fusion pass over the ITM pairs, the MLM text and the prefix
         image_ctx = self.fusion_encoder.adapt_image(image)
@@ -259,7 +251,7 @@ class SemMIM(BaseVLModel):
         losses.update(self.itm_head.loss(
             self.itm_head(fused_itm[:, 0]), itm_labels))
         losses.update(self.mlm_head.loss(fused_mlm, mlm_labels,
-                                         m.get('mlm_logits')))
+                                         m.mlm_logits))
         context = torch.cat([image_ctx, fused_prefix], dim=1)
         context_mask = torch.cat(
             [tmask.new_ones(image_ctx.shape[:2]), prefix_mask], dim=1)
@@ -301,107 +293,23 @@ class SemMIM(BaseVLModel):
             trunk[B:], text=text, text_mask=text_mask, num_head_layers=n)
         return clean, masked
 
-    @torch.no_grad()
-    def momentum_forward(self, img1, img2, ids, tmask, text,
-                         inject: bool,
-                         masked_ids: Optional[torch.Tensor] = None,
-                         mlm_labels: Optional[torch.Tensor] = None
-                         ) -> Dict[str, torch.Tensor]:
-        """Every momentum-model output of the step (SPEC 2.3).
-
-        E^_I runs once on ``[I1; I2]`` for the layers both visual-only
-        passes share; with text injection its last ``N`` layers run again on
-        I2's trunk with the text. Text never reaches the [CLS] target. Given
-        ``masked_ids`` and ``mlm_labels``, also the MLM distillation logits
-        at the masked positions (``mlm_logits``).
-        """
-        vis = self.momentum_vision.module
-        towers = self.momentum_towers.module
-        backbone = vis['backbone']
-        n = backbone.num_text_layers if inject else 0
-        B = img2.shape[0]
-        use_view1 = self.cls_head is not None and img1 is not None
-        pair = torch.cat([img1, img2]) if use_view1 else img2
-        trunk = backbone.forward_trunk(pair, num_head_layers=n)
-        visual = backbone.forward_head_layers(trunk, num_head_layers=n)
-        v2 = visual[-B:]
-        out = dict(image=v2)
-        out['image_feat'] = self.itc_head.project_image(
-            v2[:, 0], towers['vision_proj'])
-        texts = [(ids, tmask)]
-        if masked_ids is not None:
-            texts.append((masked_ids, tmask))
-        text_m, *text_mlm = merged_call(towers['text_encoder'], texts)
-        out['text'] = text_m
-        out['text_feat'] = self.itc_head.project_text(
-            text_m[:, 0], towers['text_proj'])
-        if text_mlm and mlm_labels is not None:
-            fusion_m = towers['fusion_encoder']
-            fused_m = fusion_m(text_mlm[0], tmask, fusion_m.adapt_image(v2))
-            out['mlm_logits'] = towers['mlm_head'](
-                fused_m[mlm_labels != -100])
-        if use_view1:
-            out['cls_logits'] = vis['head'](visual[:B, 0])
-            if self.symmetric_cls:
-                out['cls_logits_2'] = vis['head'](v2[:, 0])
-        if getattr(self.mim_head, 'uses_codes', False):
-            if n > 0:
-                injected = text if self.teacher_text == 'online' else text_m
-                v2 = backbone.forward_head_layers(
-                    trunk[-B:], text=injected, text_mask=tmask,
-                    num_head_layers=n)
-            out['patch_logits'] = vis['head'](v2[:, 1:])
-        return out
-
-    @torch.no_grad()
-    def mask_similarity(self, image_m: torch.Tensor, text_feat: torch.Tensor,
-                        text_m: torch.Tensor, text_mask: torch.Tensor,
-                        features: Optional[str] = None) -> torch.Tensor:
-        """``(B, N)`` similarity S_i of each patch to the caption, which
-        text-guided masking turns into sampling probabilities
-        (docs/design.md, "Text-guided masking, measured").
-
-        ``'itc'``: the cosine of the patch's momentum token through the
-        momentum ITC image projection and the caption's ITC feature.
-        ``'fusion'``: the momentum fusion encoder's own patch-text
-        similarity, the last layer's cross-attention logit of the text
-        [CLS] over each patch (mean over heads).
-
-        Args:
-            image_m (Tensor): ``(B, 1 + N, C)`` momentum image tokens.
-            text_feat (Tensor): ``(B, D)`` the caption's ITC feature.
-            text_m (Tensor): ``(B, L, C')`` momentum text tokens.
-            text_mask (Tensor): ``(B, L)``.
-            features (str, optional): Defaults to ``mask_features``.
-        """
-        features = features or self.mask_features
-        towers = self.momentum_towers.module
-        if features == 'itc':
-            patch = self.itc_head.project_image(image_m[:, 1:],
-                                                towers['vision_proj'])
-            return torch.einsum('bnd,bd->bn', patch.float(),
-                                text_feat.float())
-        if features == 'fusion':
-            fusion = towers['fusion_encoder']
-            scores = fusion.cross_attention_scores(
-                text_m, text_mask, fusion.adapt_image(image_m))
-            return scores[:, :, 0, 1:].mean(1).float()
-        raise ValueError(f'mask features must be one of {MASK_FEATURES}, '
-                         f'got {features!r}')
-
-    def mim_loss(self, masked_tokens, mask, img2, m):
+    def mim_loss(self, masked_tokens: torch.Tensor, mask: torch.Tensor,
+                 img2: torch.Tensor, m: TeacherOutputs) -> dict:
         """L_patch (codes of the momentum encoder) or another MIM target."""
         if getattr(self.mim_head, 'uses_codes', False):
             return self.mim_head.loss(
-                self.encoding_head(masked_tokens), m['patch_logits'], mask)
+                self.encoding_head(masked_tokens), m.patch_logits, mask)
         return self.mim_head.loss(masked_tokens, mask, img2)
 
-    def cls_loss(self, image, img1, m):
+    def cls_loss(self, image: torch.Tensor, img1: torch.Tensor,
+                 m: TeacherOutputs) -> dict:
+        """L_cls: the student's [CLS] of I2 against the teacher's of I1
+        (and the swapped pair with ``symmetric_cls``)."""
         loss = self.cls_head.loss(
-            self.encoding_head(image[:, 0]), m['cls_logits'])
-        if self.symmetric_cls:
+            self.encoding_head(image[:, 0]), m.cls_logits)
+        if self.teacher.symmetric_cls:
             image1 = self.vision_backbone(img1)[0]
             swapped = self.cls_head.loss(
-                self.encoding_head(image1[:, 0]), m['cls_logits_2'])
+                self.encoding_head(image1[:, 0]), m.cls_logits_2)
             loss = {k: (loss[k] + swapped[k]) / 2 for k in loss}
         return loss
