@@ -29,13 +29,14 @@ optim_wrapper = dict(
 #   easiest way to lower the loss is then to move all features away from
 #   the stale ones together, and they collapse (see docs/design.md).
 model = dict(
-    # pinned to the masking the demo's figures were measured with; the
-    # full-size default is 'fusion' (docs/design.md, "Text-guided masking,
-    # measured")
-    mask_features='itc',
     itc_head=dict(batch_candidates='online', queue_size=0),
-    momentum_vision=dict(momentum=0.95, end_momentum=1.0),
-    momentum_towers=dict(momentum=0.95))
+    teacher=dict(
+        momentum=dict(momentum=0.95, end_momentum=1.0),
+        towers_momentum=dict(momentum=0.95),
+        # pinned to the masking the demo's figures were measured with; the
+        # full-size default is 'fusion' (docs/design.md, "Text-guided
+        # masking, measured")
+        mask_similarity='itc'))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,
          end=20),

@@ -66,7 +66,8 @@ def test_fusion_similarity_is_the_encoders_own_cross_attention_logit():
     """``cross_attention_scores`` against the logits the fusion encoder's
     own forward computes (its last layer's query and key, hooked)."""
     torch.manual_seed(0)
-    model = MODELS.build(tiny_semmim_cfg(mask_features='fusion'))
+    model = MODELS.build(tiny_semmim_cfg(
+        teacher=dict(mask_similarity='fusion')))
     model.init_weights()
     fusion = model.momentum_towers.module['fusion_encoder']
     text = torch.randn(3, 5, 32)
@@ -107,14 +108,16 @@ def test_itc_similarity_is_the_cosine_of_the_projections():
 
 def test_semmim_step_with_fusion_masking():
     torch.manual_seed(0)
-    model = MODELS.build(tiny_semmim_cfg(mask_features='fusion'))
+    model = MODELS.build(tiny_semmim_cfg(
+        teacher=dict(mask_similarity='fusion')))
     model.init_weights()
     for ema in model.momentum_modules().values():
         ema.total_steps = 10
     losses = model(**tiny_batch(model), mode='loss')
     assert torch.isfinite(losses['loss_patch'])
-    with pytest.raises(ValueError, match='mask_features'):
-        MODELS.build(tiny_semmim_cfg(mask_features='pixels'))
+    with pytest.raises(ValueError, match='mask_similarity'):
+        MODELS.build(tiny_semmim_cfg(
+            teacher=dict(mask_similarity='pixels')))
 
 
 def test_statistic_against_an_oracle_and_a_blind_similarity(monkeypatch):

@@ -31,12 +31,6 @@ model = dict(
     mim_head=dict(
         type='PatchDistillHead', num_codes=1024, student_temp=0.1,
         teacher_temp=0.07, center_momentum=0.9),
-    # S_i of text-guided masking: the momentum fusion encoder's
-    # cross-attention logit of the text [CLS] over each patch, at its own
-    # scale (tau_m = 1). The cosine of ITC projections ('itc') left masks
-    # no better than random on Shapes-VL (docs/design.md, "Text-guided
-    # masking, measured").
-    mask_features='fusion',
     mask_generator=dict(
         type='TextGuidedMaskGenerator',
         mask_ratio=0.3,
@@ -53,11 +47,19 @@ model = dict(
     mlm_head=dict(type='MLMHead', mask_prob=0.15, alpha=0.4),
     plm_head=dict(
         type='PrefixLMHead', decoder=dict(type='BertDecoder', num_layers=12)),
-    # DINO's schedule for E^_I / H^_I; the ITC / MLM towers (momentum text
-    # features, image projection) follow the same one: momentum_towers is
-    # left unset (docs/design.md, "ITC momentum")
-    momentum_vision=dict(momentum=0.996, end_momentum=1.0, schedule='cosine'),
-    symmetric_cls=False,
-    mlm_distill=True,
+    teacher=dict(
+        # DINO's schedule for E^_I / H^_I; the ITC / MLM towers (momentum
+        # text features, image projection) follow the same one:
+        # towers_momentum is left unset (docs/design.md, "ITC momentum")
+        momentum=dict(momentum=0.996, end_momentum=1.0, schedule='cosine'),
+        text='online',
+        symmetric_cls=False,
+        mlm_distill=True,
+        # S_i of text-guided masking: the momentum fusion encoder's
+        # cross-attention logit of the text [CLS] over each patch, at its
+        # own scale (tau_m = 1). The cosine of ITC projections ('itc') left
+        # masks no better than random on Shapes-VL (docs/design.md,
+        # "Text-guided masking, measured").
+        mask_similarity='fusion'),
     itm_gather=True,
 )

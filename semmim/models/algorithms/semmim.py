@@ -38,9 +38,9 @@ class SemMIM(BaseVLModel):
     computation (tests/models/algorithms/test_semmim.py holds that
     reference and compares).
 
-    Ablations switch parts off by config: ``mim_head=None`` (w/o MIM; then no
-    ``cls_head`` either), a pixel or dVAE ``mim_head`` (other MIM targets),
-    the mask generator's ``masking``/``mask_ratio``, and the backbone's
+    Ablations switch parts off by config: ``mim_head=None`` (w/o MIM), a
+    pixel or dVAE ``mim_head`` (other MIM targets; L_cls stays), the mask
+    generator's ``masking``/``mask_ratio``, and the backbone's
     ``text_inject_start``.
 
     Args:
@@ -54,26 +54,17 @@ class SemMIM(BaseVLModel):
         mim_head (dict, optional): :class:`PatchDistillHead` (L_patch, ours),
             a pixel or dVAE MIM head, or None (no MIM).
         mask_generator (dict): :class:`TextGuidedMaskGenerator`.
-        momentum_vision (dict): :class:`MomentumEMA` settings of E^_I/H^_I.
-            Defaults to cosine 0.996 -> 1.
-        momentum_towers (dict, optional): Settings of the ITC/MLM momentum
-            towers (E^_T, E^_F, projections, MLM head). None (default):
-            ``momentum_vision``'s, so ITC's momentum image features (E^_I
-            and the image projection) and text features follow one schedule
-            (docs/design.md).
-        symmetric_cls (bool): Add the swapped L_cls pair (online I1 vs
-            momentum I2); costs one more online pass. Defaults to False.
-        mlm_distill (bool): Momentum distillation for MLM (ALBEF/mPLUG).
-            Defaults to True.
+        teacher (dict): The momentum teacher (:class:`MomentumTeacher`):
+            ``momentum`` (:class:`MomentumEMA` settings of E^_I / H^_I,
+            default DINO's cosine 0.996 -> 1), ``towers_momentum`` (of the
+            ITC / MLM towers E^_T, E^_F, projections and MLM head; default
+            ``momentum``'s, so ITC's momentum image and text features follow
+            one schedule), ``text`` ('online' or 'momentum': the text
+            injected for the patch targets), ``symmetric_cls`` (the swapped
+            L_cls pair, one more online pass), ``mlm_distill`` (ALBEF's MLM
+            distillation) and ``mask_similarity`` ('itc' or 'fusion': S_i
+            of text-guided masking). See docs/design.md.
         itm_gather (bool): Draw ITM negatives from all ranks. Defaults True.
-        teacher_text (str): Text features injected into the momentum
-            encoder: the online ones, detached (as the paper draws it), or
-            the momentum text encoder's. Defaults to 'online'.
-        mask_features (str): The patch-text similarity S_i text-guided
-            masking samples from: ``'itc'`` (cosine of ITC projections) or
-            ``'fusion'`` (the momentum fusion encoder's cross-attention
-            logit of the text [CLS] over each patch); see
-            :meth:`mask_similarity` and docs/design.md. Defaults to 'itc'.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
 
@@ -90,14 +81,8 @@ class SemMIM(BaseVLModel):
                  mim_head: Optional[dict] = None,
                  mask_generator: Optional[dict] = dict(
                      type='TextGuidedMaskGenerator'),
-                 momentum_vision: dict = dict(
-                     momentum=0.996, end_momentum=1.0, schedule='cosine'),
-                 momentum_towers: Optional[dict] = None,
-                 symmetric_cls: bool = False,
-                 mlm_distill: bool = True,
+                 teacher: dict = dict(),
                  itm_gather: bool = True,
-                 teacher_text: str = 'online',
-                 mask_features: str = 'itc',
                  data_preprocessor: Optional[dict] = dict(
                      type='VLDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
@@ -134,9 +119,16 @@ class SemMIM(BaseVLModel):
             raise ValueError('a mim_head needs a mask_generator')
         self.itm_gather = itm_gather
         # the momentum half of the model: its settings and outputs
-        self.teacher = MomentumTeacher(
-            text=teacher_text, symmetric_cls=symmetric_cls,
-            mlm_distill=mlm_distill, mask_features=mask_features)
+        teacher = dict(teacher)
+        momentum_vision = teacher.pop('momentum', dict(
+            momentum=0.996, end_momentum=1.0, schedule='cosine'))
+        momentum_towers = teacher.pop('towers_momentum', None)
+        unknown = set(teacher) - set(MomentumTeacher.SETTINGS)
+        if unknown:
+            raise ValueError(f'SemMIM teacher: unknown settings '
+                             f'{sorted(unknown)}; expected momentum, '
+                             f'towers_momentum, {MomentumTeacher.SETTINGS}')
+        self.teacher = MomentumTeacher(**teacher)
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
         # MLM towers, by default on the same one. Frozen copies, updated by

@@ -56,20 +56,24 @@ class MomentumTeacher:
             Defaults to False.
         mlm_distill (bool): MLM distillation logits (ALBEF / mPLUG).
             Defaults to True.
-        mask_features (str): The similarity S_i of text-guided masking, see
-            :meth:`mask_similarity`. Defaults to 'itc'.
+        mask_similarity (str): The similarity S_i of text-guided masking,
+            see :meth:`mask_similarity`. Defaults to 'itc'.
     """
 
+    SETTINGS = ('text', 'symmetric_cls', 'mlm_distill', 'mask_similarity')
+
     def __init__(self, text: str = 'online', symmetric_cls: bool = False,
-                 mlm_distill: bool = True, mask_features: str = 'itc'):
+                 mlm_distill: bool = True, mask_similarity: str = 'itc'):
         if text not in TEACHER_TEXT:
-            raise ValueError(f'teacher_text must be one of {TEACHER_TEXT}')
-        if mask_features not in MASK_FEATURES:
-            raise ValueError(f'mask_features must be one of {MASK_FEATURES}')
+            raise ValueError(f'teacher text must be one of {TEACHER_TEXT}, '
+                             f'got {text!r}')
+        if mask_similarity not in MASK_FEATURES:
+            raise ValueError(f'teacher mask_similarity must be one of '
+                             f'{MASK_FEATURES}, got {mask_similarity!r}')
         self.text = text
         self.symmetric_cls = symmetric_cls
         self.mlm_distill = mlm_distill
-        self.mask_features = mask_features
+        self.mask_features = mask_similarity
 
     @torch.no_grad()
     def __call__(self, model, img1, img2, ids, tmask, text,

@@ -130,8 +130,9 @@ def test_centres_are_updated(tiny_model):
     (dict(vision_backbone=dict(text_inject_start=None)), ('loss_patch', ),
      ()),
     (dict(vision_backbone=dict(text_inject_start=1)), ('loss_patch', ), ()),
-    (dict(symmetric_cls=True, mlm_distill=False), ('loss_cls', ), ()),
-    (dict(teacher_text='momentum'), ('loss_patch', ), ()),
+    (dict(teacher=dict(symmetric_cls=True, mlm_distill=False)),
+     ('loss_cls', ), ()),
+    (dict(teacher=dict(text='momentum')), ('loss_patch', ), ()),
     # Table 4 as configured: only the MIM target changes, L_cls stays
     (dict(mim_head=None, mask_generator=None), ('loss_cls', 'loss_itc'),
      ('loss_patch', )),
@@ -159,8 +160,10 @@ def test_ablations_run(overrides, present, absent):
 def test_bad_config_errors():
     with pytest.raises(ValueError, match='encoding_head'):
         MODELS.build(tiny_semmim_cfg(encoding_head=None))
+    with pytest.raises(ValueError, match='teacher text'):
+        MODELS.build(tiny_semmim_cfg(teacher=dict(text='both')))
     with pytest.raises(ValueError, match='teacher_text'):
-        MODELS.build(tiny_semmim_cfg(teacher_text='both'))
+        MODELS.build(tiny_semmim_cfg(teacher=dict(teacher_text='online')))
 
 
 def test_extract_feat(tiny_model):
@@ -213,8 +216,8 @@ def image_kv_per_row(model, monkeypatch):
 
 @pytest.mark.parametrize('overrides', [
     dict(),
-    dict(mim_head=None, cls_head=None, mlm_distill=False),
-    dict(mlm_distill=True, teacher_text='momentum'),
+    dict(mim_head=None, cls_head=None, teacher=dict(mlm_distill=False)),
+    dict(teacher=dict(mlm_distill=True, text='momentum')),
 ])
 @pytest.mark.parametrize('reference', [separate_passes, image_kv_per_row])
 def test_merged_passes_match_separate_passes(overrides, reference):
@@ -254,15 +257,15 @@ def test_merged_passes_match_separate_passes(overrides, reference):
 
 
 def test_itc_momentum_image_and_text_features_share_one_schedule():
-    """Without ``momentum_towers`` the towers (momentum text features and
+    """Without ``towers_momentum`` the towers (momentum text features and
     image projection) follow E^_I's DINO cosine: at every step both keep
     rates equal ``1 - (1 - 0.996) * (cos(pi t / T) + 1) / 2`` and both
     copies move by that rate."""
     import math
     torch.manual_seed(0)
     model = MODELS.build(tiny_semmim_cfg(
-        momentum_vision=dict(momentum=0.996, end_momentum=1.0,
-                             schedule='cosine')))
+        teacher=dict(momentum=dict(momentum=0.996, end_momentum=1.0,
+                                   schedule='cosine'))))
     model.init_weights()
     emas = model.momentum_modules()
     assert set(emas) == {'momentum_vision', 'momentum_towers'}
@@ -288,5 +291,5 @@ def test_itc_momentum_image_and_text_features_share_one_schedule():
             (1 - ref) * model.vision_backbone.patch_embed.projection.weight)
     # an explicit setting still wins (the Shapes-VL demo keeps its own)
     model = MODELS.build(tiny_semmim_cfg(
-        momentum_towers=dict(momentum=0.95)))
+        teacher=dict(towers_momentum=dict(momentum=0.95))))
     assert model.momentum_towers.current_momentum() == 0.95

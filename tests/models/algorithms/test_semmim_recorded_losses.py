@@ -20,7 +20,8 @@ CONFIG = osp.join(REPO, 'configs', 'semmim',
 VARIANTS = {
     'demo': {},
     'fusion-mask_mlm-distill_momentum-text': dict(
-        mask_features='fusion', mlm_distill=True, teacher_text='momentum'),
+        teacher=dict(mask_similarity='fusion', mlm_distill=True,
+                     text='momentum')),
 }
 
 
@@ -30,7 +31,11 @@ def run_steps(variant: str, steps: int = 3) -> list:
     from semmim.registry import MODELS
     from tests.conftest import tiny_batch
     cfg = Config.fromfile(CONFIG).model
-    cfg.update(VARIANTS[variant])
+    for key, value in VARIANTS[variant].items():  # one level deep
+        if isinstance(value, dict):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
     torch.manual_seed(0)
     model = MODELS.build(cfg)
     model.init_weights()
