@@ -2,11 +2,11 @@
 
 SemMIM masks the patches a caption talks about more often
 (docs/design.md#text-guided-masking): patch ``i`` is
-drawn with probability ``p_i = softmax_i(cos(proj^(v^_i), proj(w_cls)) /
-tau_m)``, where ``v^_i`` are the momentum encoder's (visual-only) patch
-features, ``proj^`` the momentum ITC image projection and ``w_cls`` the
-online text [CLS]. :func:`masking_maps` recomputes exactly those inputs and
-draws both a text-guided and a random mask of the same ratio;
+drawn with probability ``p_i = softmax_i(S_i / tau_m)``, where ``S_i`` is
+the model's patch-text similarity (``SemMIM.mask_similarity``: the cosine
+of ITC projections, or the momentum fusion encoder's cross-attention
+logit). :func:`masking_maps` recomputes exactly those inputs and draws
+both a text-guided and a random mask of the same ratio;
 :func:`draw_masking` shows them beside the heat map of ``p``.
 """
 from typing import Dict, List, Optional, Sequence
@@ -40,7 +40,7 @@ def masking_maps(model,
     Returns:
         dict: ``prob`` ``(B, h, w)`` float, the text-guided sampling
         distribution of the first masked patch (sums to 1 per image);
-        ``similarity`` ``(B, h, w)`` the cosines behind it; ``text_guided``
+        ``similarity`` ``(B, h, w)`` the S_i behind it; ``text_guided``
         and ``random`` ``(B, h, w)`` bool masks with the generator's
         ``M = round(mask_ratio * N)`` patches each; ``mask_ratio`` and
         ``temperature``.
@@ -53,16 +53,12 @@ def masking_maps(model,
     if len(captions) != images.shape[0]:
         raise ValueError(f'{images.shape[0]} images but {len(captions)} '
                          'captions')
+    from .masking_fidelity import mask_similarity
     preprocessor = model.data_preprocessor
     x = preprocessor.normalize(images) if images.dtype == torch.uint8 \
         else images.to(preprocessor.device)
     backbone = _momentum_vision(model)['backbone']
-    towers = model.momentum_towers.module
-    patches = backbone(x)[0][:, 1:]
-    patch_feat = model.itc_head.project_image(patches, towers['vision_proj'])
-    tokens = preprocessor.tokenize(list(captions))
-    text = model.text_encoder(tokens['ids'], tokens['mask'])
-    text_feat = model.itc_head.project_text(text[:, 0])
+    sim = mask_similarity(model, x, captions)
     # whatever the model's own masking mode, show the text-guided one with
     # its ratio and temperature, next to a random one
     temperature = temperature or generator.temperature
@@ -71,18 +67,16 @@ def masking_maps(model,
         temperature=temperature)
     random = TextGuidedMaskGenerator(
         mask_ratio=generator.mask_ratio, masking='random')
-    g = torch.Generator(device=patch_feat.device).manual_seed(seed)
-    text_mask = guided(patch_feat=patch_feat, text_feat=text_feat,
-                       generator=g)
-    random_mask = random(patch_feat=patch_feat, generator=g)
+    g = torch.Generator(device=sim.device).manual_seed(seed)
+    text_mask = guided(similarity=sim, generator=g)
+    random_mask = random(similarity=sim, generator=g)
     h, w = backbone.patch_resolution
     B = images.shape[0]
-    sim = torch.einsum('bnd,bd->bn', patch_feat.float(), text_feat.float())
 
     def grid(t):
         return t.reshape(B, h, w).cpu().numpy()
 
-    return dict(prob=grid(guided.probabilities(patch_feat, text_feat)),
+    return dict(prob=grid(guided.probabilities(similarity=sim)),
                 similarity=grid(sim), text_guided=grid(text_mask),
                 random=grid(random_mask), mask_ratio=generator.mask_ratio,
                 temperature=temperature)

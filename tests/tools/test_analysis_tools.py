@@ -217,3 +217,21 @@ def test_get_flops(pretrained, tmp_path, capsys):
     assert step['per_step_at_config_batch'] == pytest.approx(
         step['total'] * step['config_batch_size'])
     assert set(report['inference']) == {'image_feature', 'text_feature'}
+
+
+def test_masking_fidelity(pretrained, tiny_shapes, tmp_path, capsys):
+    out = str(tmp_path / 'fidelity.json')
+    rows = load_tool('masking_fidelity').main(
+        common(pretrained, tiny_shapes) + [
+            '--num-images', '6', '--captions-per-image', '2',
+            '--temperatures', '1', '0.1', '--draws', '2', '--out', out])
+    assert [(r['features'], r['temperature']) for r in rows] == [
+        ('itc', 1.0), ('itc', 0.1), ('fusion', 1.0), ('fusion', 0.1)]
+    with open(out) as f:
+        report = json.load(f)
+    assert report['num_pairs'] == 12 and len(report['rows']) == 4
+    for r in rows:
+        assert 0 <= r['text_guided'] <= 1 and 0 <= r['random'] <= 1
+        assert 0 <= r['other_caption'] <= 1
+    printed = capsys.readouterr().out
+    assert 'text-guided' in printed and 'fusion' in printed

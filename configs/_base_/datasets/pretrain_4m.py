@@ -2,11 +2,14 @@
 # 5.1M captions); docs/preparing_data.md makes it from the official files.
 data_root = 'data/'
 
-# Two views per image (docs/design.md#augmentation): view 1 for the
-# momentum teacher, view 2 for the online student. Hue jitter is 0 so
-# colour words stay true. The steps both views share come first, then each
-# view's blur and solarisation.
-view_common = [
+# Two views per image (paper Section 3; docs/design.md, "Two views"):
+# view 1 feeds only the momentum teacher's [CLS] target (L_cls) and keeps
+# DINO's full strength (flip, colour jitter, grayscale, blur). View 2 feeds
+# the online student: ITC, ITM, MLM, PLM and the masked, text-injected pass,
+# which all read the caption with the image, so it keeps captions true as
+# ALBEF / mPLUG do: no colour jitter, grayscale or solarisation (colour
+# words) and no flip (left/right words); crop and a light blur only.
+view1_pipeline = [
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
          interpolation='bicubic', backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -14,15 +17,14 @@ view_common = [
         dict(type='ColorJitter', brightness=0.4, contrast=0.4,
              saturation=0.2, hue=0.0)]),
     dict(type='RandomGrayscale', prob=0.2, keep_channels=True),
-]
-view1_pipeline = view_common + [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=1.0),
 ]
-view2_pipeline = view_common + [
+view2_pipeline = [
+    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.4, 1.0),
+         interpolation='bicubic', backend='pillow'),
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
          magnitude_std='inf', prob=0.1),
-    dict(type='Solarize', thr=128, prob=0.2),
 ]
 train_pipeline = [
     dict(type='LoadImageOrSkip', imdecode_backend='pillow'),

@@ -40,5 +40,5 @@ model = dict(
     itm_head=dict(embed_dims=192),
     mlm_head=dict(bert_cfg=bert_small),
     plm_head=dict(decoder=dict(num_layers=1, bert_cfg=bert_small)),
-    mlm_distill=False,
+    teacher=dict(mlm_distill=False),
 )

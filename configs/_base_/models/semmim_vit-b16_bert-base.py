@@ -47,9 +47,19 @@ model = dict(
     mlm_head=dict(type='MLMHead', mask_prob=0.15, alpha=0.4),
     plm_head=dict(
         type='PrefixLMHead', decoder=dict(type='BertDecoder', num_layers=12)),
-    momentum_vision=dict(momentum=0.996, end_momentum=1.0, schedule='cosine'),
-    momentum_towers=dict(momentum=0.995),
-    symmetric_cls=False,
-    mlm_distill=True,
+    teacher=dict(
+        # DINO's schedule for E^_I / H^_I; the ITC / MLM towers (momentum
+        # text features, image projection) follow the same one:
+        # towers_momentum is left unset (docs/design.md, "ITC momentum")
+        momentum=dict(momentum=0.996, end_momentum=1.0, schedule='cosine'),
+        text='online',
+        symmetric_cls=False,
+        mlm_distill=True,
+        # S_i of text-guided masking: the momentum fusion encoder's
+        # cross-attention logit of the text [CLS] over each patch, at its
+        # own scale (tau_m = 1). The cosine of ITC projections ('itc') left
+        # masks no better than random on Shapes-VL (docs/design.md,
+        # "Text-guided masking, measured").
+        mask_similarity='fusion'),
     itm_gather=True,
 )

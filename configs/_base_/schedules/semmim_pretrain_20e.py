@@ -1,5 +1,7 @@
-# Paper Section 4.2: AdamW, weight decay 0.02 (none on biases, norms,
-# position embeddings, [MASK] token); learning rate 1e-5 for the ViT and
+# Paper Section 4.2: AdamW, weight decay 0.02 (none on biases, norms, the
+# ViT's position embeddings, [CLS] and [MASK] tokens, BERT's word, position
+# and token-type embeddings, the ITC temperature; docs/design.md);
+# learning rate 1e-5 for the ViT and
 # 1e-4 for the rest, linear warm-up over 1000 iterations, cosine decay to
 # 1e-6; 20 epochs. fused=True: one kernel for the whole AdamW update (CPU
 # and CUDA); on a 2-core CPU the default foreach AdamW step of the full
@@ -10,7 +12,8 @@ optim_wrapper = dict(
     constructor='VLOptimWrapperConstructor',
     paramwise_cfg=dict(
         lr_mult={'vision_backbone': 0.1},
-        no_decay_keys=('pos_embed', 'mask_token')))
+        no_decay_keys=('pos_embed', 'cls_token', 'mask_token', 'embeddings',
+                       'itc_head.temp')))
 
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,

@@ -1,11 +1,10 @@
 # Table 4 "dVAE": masked patches predict DALL-E tokens (BEiT / VL-BEiT).
 # Needs the DALL-E encoder weights in mmpretrain's format, e.g. the
 # `dalle_encoder.pth` listed in mmpretrain's BEiT/CAE configs, at the path
-# below.
+# below. Only the MIM target changes; L_cls stays (docs/design.md,
+# "Like-for-like ablations").
 _base_ = '../pretrain_4m.py'
 model = dict(
-    encoding_head=None,
-    cls_head=None,
     mim_head=dict(
         _delete_=True,
         type='DVAEMIMHead',

@@ -8,8 +8,8 @@ import torch.nn as nn
 from semmim.registry import MODELS
 from ..utils.merged_passes import merged_call
 from .base_vl_model import BaseVLModel
+from .semmim_teacher import MomentumTeacher, TeacherOutputs
 
-TEACHER_TEXT = ('online', 'momentum')
 
 
 @MODELS.register_module()
@@ -29,12 +29,18 @@ class SemMIM(BaseVLModel):
     5. the fusion encoder on the ITM pairs, the MLM text and the prefix;
     6. the six losses (L_cls, L_patch, ITC, ITM, MLM, PLM), weight 1 each.
 
-    With ``merge_passes`` (the default) each encoder runs once per step on
-    the concatenation of its inputs (see :func:`merged_call`).
+    Each encoder runs once per step on the concatenation of its inputs
+    (text encoder: caption, MLM text, PLM prefix; ViT: clean and masked I2
+    up to the injected layers; fusion encoder: ITM pairs, MLM text, prefix;
+    see :func:`merged_call`), and the fusion encoder computes its
+    cross-attention keys and values once per image, not once per text row
+    that attends to it. Both give the outputs and gradients of the plain
+    computation (tests/models/algorithms/test_semmim.py holds that
+    reference and compares).
 
-    Ablations switch parts off by config: ``mim_head=None`` (w/o MIM; then no
-    ``cls_head`` either), a pixel or dVAE ``mim_head`` (other MIM targets),
-    the mask generator's ``masking``/``mask_ratio``, and the backbone's
+    Ablations switch parts off by config: ``mim_head=None`` (w/o MIM), a
+    pixel or dVAE ``mim_head`` (other MIM targets; L_cls stays), the mask
+    generator's ``masking``/``mask_ratio``, and the backbone's
     ``text_inject_start``.
 
     Args:
@@ -48,29 +54,17 @@ class SemMIM(BaseVLModel):
         mim_head (dict, optional): :class:`PatchDistillHead` (L_patch, ours),
             a pixel or dVAE MIM head, or None (no MIM).
         mask_generator (dict): :class:`TextGuidedMaskGenerator`.
-        momentum_vision (dict): :class:`MomentumEMA` settings of E^_I/H^_I.
-            Defaults to cosine 0.996 -> 1.
-        momentum_towers (dict): Settings of the ITC/MLM momentum towers
-            (E^_T, E^_F, projections, MLM head). Defaults to 0.995.
-        symmetric_cls (bool): Add the swapped L_cls pair (online I1 vs
-            momentum I2); costs one more online pass. Defaults to False.
-        mlm_distill (bool): Momentum distillation for MLM (ALBEF/mPLUG).
-            Defaults to True.
+        teacher (dict): The momentum teacher (:class:`MomentumTeacher`):
+            ``momentum`` (:class:`MomentumEMA` settings of E^_I / H^_I,
+            default DINO's cosine 0.996 -> 1), ``towers_momentum`` (of the
+            ITC / MLM towers E^_T, E^_F, projections and MLM head; default
+            ``momentum``'s, so ITC's momentum image and text features follow
+            one schedule), ``text`` ('online' or 'momentum': the text
+            injected for the patch targets), ``symmetric_cls`` (the swapped
+            L_cls pair, one more online pass), ``mlm_distill`` (ALBEF's MLM
+            distillation) and ``mask_similarity`` ('itc' or 'fusion': S_i
+            of text-guided masking). See docs/design.md.
         itm_gather (bool): Draw ITM negatives from all ranks. Defaults True.
-        teacher_text (str): Text features injected into the momentum
-            encoder: the online ones, detached (as the paper draws it), or
-            the momentum text encoder's. Defaults to 'online'.
-        merge_passes (bool): Run each encoder once per step on the
-            concatenation of its inputs (text encoder: caption, MLM text,
-            PLM prefix; ViT: clean and masked I2 up to the injected layers;
-            fusion encoder: ITM pairs, MLM text, prefix). Same outputs as
-            separate passes, fewer and larger matrix multiplies, one weight
-            gradient per encoder. Defaults to True.
-        image_kv_once (bool): Compute the fusion encoder's cross-attention
-            keys and values once per image, not once per text row that
-            attends to it (``3B`` ITM pairs + ``B`` MLM + ``B`` prefix rows
-            over ``B`` images, or the gathered ones). Same outputs, about 8%
-            fewer FLOPs per full-size step. Defaults to True.
         data_preprocessor (dict): Defaults to :class:`VLDataPreprocessor`.
     """
 
@@ -87,22 +81,13 @@ class SemMIM(BaseVLModel):
                  mim_head: Optional[dict] = None,
                  mask_generator: Optional[dict] = dict(
                      type='TextGuidedMaskGenerator'),
-                 momentum_vision: dict = dict(
-                     momentum=0.996, end_momentum=1.0, schedule='cosine'),
-                 momentum_towers: dict = dict(momentum=0.995),
-                 symmetric_cls: bool = False,
-                 mlm_distill: bool = True,
+                 teacher: dict = dict(),
                  itm_gather: bool = True,
-                 teacher_text: str = 'online',
-                 merge_passes: bool = True,
-                 image_kv_once: bool = True,
                  data_preprocessor: Optional[dict] = dict(
                      type='VLDataPreprocessor'),
                  init_cfg: Optional[dict] = None):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if teacher_text not in TEACHER_TEXT:
-            raise ValueError(f'teacher_text must be one of {TEACHER_TEXT}')
         tokenizer = self.tokenizer
         if tokenizer is None:
             raise ValueError('SemMIM needs a data preprocessor with a '
@@ -132,18 +117,26 @@ class SemMIM(BaseVLModel):
                              'encoding_head')
         if self.mim_head is not None and self.mask_generator is None:
             raise ValueError('a mim_head needs a mask_generator')
-        self.symmetric_cls = symmetric_cls
-        self.mlm_distill = mlm_distill
         self.itm_gather = itm_gather
-        self.teacher_text = teacher_text
-        self.merge_passes = merge_passes
-        self.image_kv_once = image_kv_once
+        # the momentum half of the model: its settings and outputs
+        teacher = dict(teacher)
+        momentum_vision = teacher.pop('momentum', dict(
+            momentum=0.996, end_momentum=1.0, schedule='cosine'))
+        momentum_towers = teacher.pop('towers_momentum', None)
+        unknown = set(teacher) - set(MomentumTeacher.SETTINGS)
+        if unknown:
+            raise ValueError(f'SemMIM teacher: unknown settings '
+                             f'{sorted(unknown)}; expected momentum, '
+                             f'towers_momentum, {MomentumTeacher.SETTINGS}')
+        self.teacher = MomentumTeacher(**teacher)
 
         # momentum copies: E^_I (+ H^_I) with DINO's schedule, and the ITC /
-        # MLM towers with ALBEF's. Frozen copies, updated by
+        # MLM towers, by default on the same one. Frozen copies, updated by
         # MomentumUpdateHook after each optimizer step.
         self.add_momentum('momentum_vision', self._online_vision,
                           **momentum_vision)
+        if momentum_towers is None:
+            momentum_towers = momentum_vision
         self.add_momentum('momentum_towers', self._online_towers,
                           **momentum_towers)
 
@@ -197,7 +190,6 @@ class SemMIM(BaseVLModel):
         ids, tmask = inputs['text_ids'], inputs['text_mask']
         inject = self.mim_head is not None and \
             self.vision_backbone.text_inject_start is not None
-        merge = self.merge_passes
         masked_ids, mlm_labels = self.mlm_head.mask(ids)
         prefix_ids, prefix_mask, target_ids, target_mask, _ = \
             self.plm_head.split(ids, tmask)
@@ -206,23 +198,25 @@ class SemMIM(BaseVLModel):
         # caption, PLM prefix
         text, text_mlm, prefix = merged_call(
             self.text_encoder, [(ids, tmask), (masked_ids, tmask),
-                                (prefix_ids, prefix_mask)], merge)
+                                (prefix_ids, prefix_mask)])
         text_feat = self.itc_head.project_text(text[:, 0])
 
         # 2. momentum passes (frozen copies)
         self.itc_head.clamp_temperature()
-        with torch.no_grad():
-            m = self.momentum_forward(
-                img1, img2, ids, tmask, text.detach(), inject,
-                masked_ids=masked_ids if self.mlm_distill else None,
-                mlm_labels=mlm_labels)
+        m = self.teacher(self, img1, img2, ids, tmask, text.detach(),
+                         inject, masked_ids=masked_ids,
+                         mlm_labels=mlm_labels)
 
         # 3. text-guided masking; the clean and the masked, text-injected
         # online image passes
         mask = None
         if self.mim_head is not None:
-            mask = self.mask_generator(
-                patch_feat=m['patch_proj'], text_feat=text_feat.detach())
+            if self.mask_generator.masking == 'text_guided':
+                sim = self.teacher.mask_similarity(
+                    self, m.image, text_feat.detach(), m.text, tmask)
+            else:  # random: only the shape is used
+                sim = text_feat.new_zeros(m.image[:, 1:].shape[:2])
+            mask = self.mask_generator(similarity=sim)
         image, masked = self.encode_image(img2, mask,
                                           text if inject else None, tmask)
         image_feat = self.itc_head.project_image(image[:, 0])
@@ -234,8 +228,8 @@ class SemMIM(BaseVLModel):
         if self.cls_head is not None:
             losses.update(self.cls_loss(image, img1, m))
         losses.update(
-            self.itc_head.loss(image_feat, text_feat, m['image_feat'],
-                               m['text_feat']))
+            self.itc_head.loss(image_feat, text_feat, m.image_feat,
+                               m.text_feat))
         # image tokens in the text width for the fusion encoder / decoder;
         # one fusion pass over the ITM pairs, the MLM text and the prefix
         image_ctx = self.fusion_encoder.adapt_image(image)
@@ -245,11 +239,11 @@ class SemMIM(BaseVLModel):
         fused_itm, fused_mlm, fused_prefix = merged_call(
             partial(self.fuse_rows, images),
             [(itm_text, itm_mask, itm_rows), (text_mlm, tmask, own),
-             (prefix, prefix_mask, own)], merge)
+             (prefix, prefix_mask, own)])
         losses.update(self.itm_head.loss(
             self.itm_head(fused_itm[:, 0]), itm_labels))
         losses.update(self.mlm_head.loss(fused_mlm, mlm_labels,
-                                         m.get('mlm_logits')))
+                                         m.mlm_logits))
         context = torch.cat([image_ctx, fused_prefix], dim=1)
         context_mask = torch.cat(
             [tmask.new_ones(image_ctx.shape[:2]), prefix_mask], dim=1)
@@ -261,13 +255,8 @@ class SemMIM(BaseVLModel):
                   text_mask: torch.Tensor,
                   rows: torch.Tensor) -> torch.Tensor:
         """The fusion encoder on ``text`` with row ``b`` seeing
-        ``images[rows[b]]`` (keys and values once per image when
-        ``image_kv_once``)."""
-        if self.image_kv_once:
-            return self.fusion_encoder(text, text_mask, images,
-                                       image_index=rows)
-        return self.fusion_encoder(text, text_mask,
-                                   images.index_select(0, rows))
+        ``images[rows[b]]`` (keys and values once per image)."""
+        return self.fusion_encoder(text, text_mask, images, image_index=rows)
 
     def encode_image(self, img2: torch.Tensor, mask: Optional[torch.Tensor],
                      text: Optional[torch.Tensor],
@@ -275,9 +264,9 @@ class SemMIM(BaseVLModel):
         """The online clean pass on ``img2`` and, given a ``mask``, the
         masked pass (with ``text`` injected in the last layers, if given).
 
-        With ``merge_passes`` both run the layers before the injection as
-        one batch ``[I2; masked I2]``; the last layers then run once without
-        and once with the text.
+        Both run the layers before the injection as one batch
+        ``[I2; masked I2]``; the last layers then run once without and once
+        with the text.
 
         Returns:
             tuple: ``(clean, masked)`` tokens ``(B, 1 + N, C)``; ``masked`` is
@@ -286,9 +275,6 @@ class SemMIM(BaseVLModel):
         backbone = self.vision_backbone
         if mask is None:
             return backbone(img2)[0], None
-        if not self.merge_passes:
-            return backbone(img2)[0], backbone(
-                img2, mask=mask, text=text, text_mask=text_mask)[0]
         n = backbone.num_text_layers if text is not None else 0
         B = img2.shape[0]
         trunk = backbone.forward_trunk(
@@ -299,74 +285,23 @@ class SemMIM(BaseVLModel):
             trunk[B:], text=text, text_mask=text_mask, num_head_layers=n)
         return clean, masked
 
-    @torch.no_grad()
-    def momentum_forward(self, img1, img2, ids, tmask, text,
-                         inject: bool,
-                         masked_ids: Optional[torch.Tensor] = None,
-                         mlm_labels: Optional[torch.Tensor] = None
-                         ) -> Dict[str, torch.Tensor]:
-        """Every momentum-model output of the step (SPEC 2.3).
-
-        E^_I runs once on ``[I1; I2]`` for the layers both visual-only
-        passes share; with text injection its last ``N`` layers run again on
-        I2's trunk with the text. Text never reaches the [CLS] target. Given
-        ``masked_ids`` and ``mlm_labels``, also the MLM distillation logits
-        at the masked positions (``mlm_logits``).
-        """
-        vis = self.momentum_vision.module
-        towers = self.momentum_towers.module
-        backbone = vis['backbone']
-        n = backbone.num_text_layers if inject else 0
-        B = img2.shape[0]
-        use_view1 = self.cls_head is not None and img1 is not None
-        pair = torch.cat([img1, img2]) if use_view1 else img2
-        trunk = backbone.forward_trunk(pair, num_head_layers=n)
-        visual = backbone.forward_head_layers(trunk, num_head_layers=n)
-        v2 = visual[-B:]
-        out = dict(image=v2)
-        out['image_feat'] = self.itc_head.project_image(
-            v2[:, 0], towers['vision_proj'])
-        out['patch_proj'] = self.itc_head.project_image(
-            v2[:, 1:], towers['vision_proj'])
-        texts = [(ids, tmask)]
-        if masked_ids is not None:
-            texts.append((masked_ids, tmask))
-        text_m, *text_mlm = merged_call(towers['text_encoder'], texts,
-                                        self.merge_passes)
-        out['text'] = text_m
-        out['text_feat'] = self.itc_head.project_text(
-            text_m[:, 0], towers['text_proj'])
-        if text_mlm and mlm_labels is not None:
-            fusion_m = towers['fusion_encoder']
-            fused_m = fusion_m(text_mlm[0], tmask, fusion_m.adapt_image(v2))
-            out['mlm_logits'] = towers['mlm_head'](
-                fused_m[mlm_labels != -100])
-        if use_view1:
-            out['cls_logits'] = vis['head'](visual[:B, 0])
-            if self.symmetric_cls:
-                out['cls_logits_2'] = vis['head'](v2[:, 0])
-        if getattr(self.mim_head, 'uses_codes', False):
-            if n > 0:
-                injected = text if self.teacher_text == 'online' else text_m
-                v2 = backbone.forward_head_layers(
-                    trunk[-B:], text=injected, text_mask=tmask,
-                    num_head_layers=n)
-            out['patch_logits'] = vis['head'](v2[:, 1:])
-        return out
-
-    def mim_loss(self, masked_tokens, mask, img2, m):
+    def mim_loss(self, masked_tokens: torch.Tensor, mask: torch.Tensor,
+                 img2: torch.Tensor, m: TeacherOutputs) -> dict:
         """L_patch (codes of the momentum encoder) or another MIM target."""
         if getattr(self.mim_head, 'uses_codes', False):
             return self.mim_head.loss(
-                self.encoding_head(masked_tokens), m['patch_logits'], mask)
+                self.encoding_head(masked_tokens), m.patch_logits, mask)
         return self.mim_head.loss(masked_tokens, mask, img2)
 
-    def cls_loss(self, image, img1, m):
+    def cls_loss(self, image: torch.Tensor, img1: torch.Tensor,
+                 m: TeacherOutputs) -> dict:
+        """L_cls: the student's [CLS] of I2 against the teacher's of I1
+        (and the swapped pair with ``symmetric_cls``)."""
         loss = self.cls_head.loss(
-            self.encoding_head(image[:, 0]), m['cls_logits'])
-        if self.symmetric_cls:
+            self.encoding_head(image[:, 0]), m.cls_logits)
+        if self.teacher.symmetric_cls:
             image1 = self.vision_backbone(img1)[0]
             swapped = self.cls_head.loss(
-                self.encoding_head(image1[:, 0]), m['cls_logits_2'])
+                self.encoding_head(image1[:, 0]), m.cls_logits_2)
             loss = {k: (loss[k] + swapped[k]) / 2 for k in loss}
         return loss

@@ -107,6 +107,38 @@ class BertFusionEncoder(BaseModule):
         with cross_attention_rows(self.layers, image_index):
             return self._layers_forward(text, text_mask, image, image_mask)
 
+    def cross_attention_scores(self, text: torch.Tensor,
+                               text_mask: torch.Tensor,
+                               image: torch.Tensor) -> torch.Tensor:
+        """The last layer's cross-attention logits of the text over the
+        image tokens, before the softmax: ``q_text . k_image / sqrt(d)``.
+
+        Args:
+            text (Tensor): ``(B, L, C)`` text features.
+            text_mask (Tensor): ``(B, L)``, 1 for real tokens.
+            image (Tensor): ``(B, N, C)`` image tokens in the text width.
+
+        Returns:
+            Tensor: ``(B, heads, L, N)``.
+        """
+        if image.shape[-1] != text.shape[-1]:
+            raise ValueError(f'image width {image.shape[-1]} != text width '
+                             f'{text.shape[-1]}: use equal widths')
+        *first, last = self.layers
+        self_mask = extended_mask(text_mask, text.dtype)
+        with cross_attention_rows(self.layers, None):
+            x = text
+            for layer in first:
+                x = layer(x, attention_mask=self_mask,
+                          encoder_hidden_states=image)[0]
+            x = last.attention(x, attention_mask=self_mask)[0]
+            attn = last.crossattention.self
+            B, L, _ = x.shape
+            h, d = attn.num_attention_heads, attn.attention_head_size
+            q = attn.query(x).view(B, L, h, d).transpose(1, 2)
+            k = attn.key(image).view(B, image.shape[1], h, d).transpose(1, 2)
+        return q @ k.transpose(-1, -2) / d**0.5
+
     def _layers_forward(self, text, text_mask, image, image_mask):
         self_mask = extended_mask(text_mask, text.dtype)
         cross_mask = None

@@ -11,7 +11,8 @@ from mmpretrain.models.utils import resize_pos_embed
 from torch.utils.checkpoint import checkpoint
 
 from semmim.registry import MODELS
-from ..utils.attention import layer_forward, padding_mask_to_attn_mask
+from ..utils.attention import (TransformerEncoderLayer,
+                               padding_mask_to_attn_mask)
 from ..utils.pretrained_init import check_pretrained_file
 
 
@@ -82,6 +83,10 @@ class SemMIMVisionTransformer(VisionTransformer):
         self.text_inject_start = text_inject_start
         self.with_cp = with_cp
         self.mask_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        # layers whose own forward takes the text's padding mask (so FSDP,
+        # checkpointing and compile see every call)
+        for layer in self.layers:
+            TransformerEncoderLayer.convert(layer)
 
     @property
     def num_text_layers(self) -> int:
@@ -130,10 +135,9 @@ class SemMIMVisionTransformer(VisionTransformer):
                     attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         for layer in self.layers[start:end]:
             if self.with_cp and x.requires_grad:
-                x = checkpoint(
-                    layer_forward, layer, x, attn_mask, use_reentrant=False)
+                x = checkpoint(layer, x, attn_mask, use_reentrant=False)
             else:
-                x = layer_forward(layer, x, attn_mask)
+                x = layer(x, attn_mask)
         return x
 
     def forward_trunk(self,

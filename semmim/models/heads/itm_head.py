@@ -4,7 +4,6 @@ from typing import Dict, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine import dist
 from mmengine.model import BaseModule
 
 from semmim.registry import MODELS
@@ -80,13 +79,3 @@ class ITMHead(BaseModule):
         acc = (logits.argmax(1) == labels).float().mean() * 100
         return dict(loss_itm=loss * self.loss_weight, acc_itm=acc.detach())
 
-
-def global_positives(local_idx: torch.Tensor,
-                     all_idx: torch.Tensor) -> torch.Tensor:
-    """``(B, W*B)`` bool: True where a candidate has the row's image id."""
-    return local_idx[:, None] == all_idx[None, :]
-
-
-def local_offset(batch_size: int) -> int:
-    """Index of this rank's first sample among the gathered candidates."""
-    return dist.get_rank() * batch_size

@@ -1,15 +1,17 @@
 """Attention with a key-padding mask for mmpretrain's ViT layers.
 
 mmpretrain's ``MultiheadAttention.forward`` takes no mask. Rather than copy
-the layer class, these functions run a layer's own parameters with a mask,
-through ``scaled_dot_product_attention`` as the original does.
+the layer class, :func:`masked_attention` runs an attention module's own
+parameters with a mask, through ``scaled_dot_product_attention`` as the
+original does, and :class:`TransformerEncoderLayer` gives mmpretrain's ViT
+layer a ``forward`` that takes the mask.
 """
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from mmpretrain.models.backbones.vision_transformer import \
-    TransformerEncoderLayer
+    TransformerEncoderLayer as MMPretrainEncoderLayer
 from mmpretrain.models.utils import MultiheadAttention
 
 
@@ -48,10 +50,34 @@ def masked_attention(attn: MultiheadAttention, x: torch.Tensor,
     return attn.out_drop(attn.gamma1(attn.proj_drop(out)))
 
 
-def layer_forward(layer: TransformerEncoderLayer, x: torch.Tensor,
-                  attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """One mmpretrain ViT layer (pre-norm), optionally with a mask."""
-    if attn_mask is None:
-        return layer(x)
-    x = x + masked_attention(layer.attn, layer.ln1(x), attn_mask)
-    return layer.ffn(layer.ln2(x), identity=x)
+class TransformerEncoderLayer(MMPretrainEncoderLayer):
+    """mmpretrain's ViT layer whose own ``forward`` takes a key-padding mask.
+
+    Text injection attends over ``[visual; text]`` tokens with the text
+    padding masked out. Running the mask through the layer's own
+    ``forward`` (rather than calling its ``ln1`` / ``attn`` / ``ffn`` from
+    outside) keeps wrappers that act at the layer's call working: FSDP
+    gathers a wrapped layer's parameters in its forward, activation
+    checkpointing and ``torch.compile`` wrap the call. The class keeps
+    mmpretrain's name, so code that picks ViT layers by class name finds
+    it. :class:`SemMIMVisionTransformer` converts its layers in place
+    (:meth:`convert`); parameters and state-dict keys do not change.
+    """
+
+    @classmethod
+    def convert(cls, layer: MMPretrainEncoderLayer) -> MMPretrainEncoderLayer:
+        """Give ``layer`` this class's ``forward`` (in place)."""
+        if not isinstance(layer, MMPretrainEncoderLayer):
+            raise TypeError('expected an mmpretrain TransformerEncoderLayer, '
+                            f'got {type(layer).__name__}')
+        layer.__class__ = cls
+        return layer
+
+    def forward(self, x: torch.Tensor,
+                attn_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """One pre-norm layer; with ``attn_mask`` (``(B, 1, 1, S)`` bool,
+        True = may be attended to) the self-attention is masked."""
+        if attn_mask is None:
+            return super().forward(x)
+        x = x + masked_attention(self.attn, self.ln1(x), attn_mask)
+        return self.ffn(self.ln2(x), identity=x)

@@ -67,11 +67,6 @@ class VLDataPreprocessor(BaseDataPreprocessor):
             img = img.flip(1)
         return (img.float() - self.mean) / self.std
 
-    def denormalize(self, img: torch.Tensor) -> torch.Tensor:
-        """Inverse of :meth:`normalize` up to the channel order: float RGB
-        in [0, 255] (for pictures)."""
-        return (img * self.std + self.mean).clamp(0, 255)
-
     @staticmethod
     def _check_images(inputs) -> None:
         ok = torch.is_tensor(inputs) and inputs.dim() == 4

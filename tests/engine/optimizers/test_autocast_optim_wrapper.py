@@ -45,7 +45,8 @@ def test_pretraining_step_with_queue_and_mlm_distillation():
     # writing them into it raised in index_put
     torch.manual_seed(0)
     model = MODELS.build(tiny_semmim_cfg(
-        mlm_distill=True, itc_head=dict(batch_candidates='momentum')))
+        teacher=dict(mlm_distill=True),
+        itc_head=dict(batch_candidates='momentum')))
     model.init_weights()
     model.train()
     data = tiny_batch(model)

@@ -80,8 +80,9 @@ def test_two_rank_semmim_steps(tmp_path):
 
 
 def _kv_once_worker(rank, world, port, out_dir):
-    """One DDP step with and without ``image_kv_once``; each rank saves its
-    losses and gradients."""
+    """One DDP step with keys and values once per image (the product) and
+    with one indexed image copy per text row (the reference); each rank
+    saves its losses and gradients."""
     os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
     dist.init_process_group('gloo', rank=rank, world_size=world)
     torch.set_num_threads(1)
@@ -95,8 +96,13 @@ def _kv_once_worker(rank, world, port, out_dir):
     results = {}
     for on in (False, True):
         torch.manual_seed(0)
-        model = MODELS.build(tiny_semmim_cfg(image_kv_once=on))
+        model = MODELS.build(tiny_semmim_cfg())
         model.init_weights()
+        if not on:  # the reference: one indexed copy per text row
+            def fuse_rows(images, text, text_mask, rows, model=model):
+                return model.fusion_encoder(text, text_mask,
+                                            images.index_select(0, rows))
+            model.fuse_rows = fuse_rows
         ddp = MMDistributedDataParallel(module=model, device_ids=None,
                                         broadcast_buffers=False)
         torch.manual_seed(100 + rank)
