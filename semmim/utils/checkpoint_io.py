@@ -153,8 +153,8 @@ def checkpoint_match_cfg(cfg: Optional[Mapping],
     element count) a checkpoint must fill with the right shape;
     ``allow_partial`` (default False): accept any share (the partial load
     is intended), still reporting it. A checkpoint whose ``meta`` has
-    ``partial_checkpoint=True`` (written partial on purpose, e.g. by
-    ``tools/analysis_tools/shape_supervised_vit.py``) counts as intended.
+    ``partial_checkpoint=True`` (written partial on purpose, e.g. by the
+    code-purity study's ``shape_supervised_vit.py``) counts as intended.
     """
     out = dict(min_share=DEFAULT_MIN_SHARE, allow_partial=False)
     meta = (checkpoint or {}).get('meta') if isinstance(

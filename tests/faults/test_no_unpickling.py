@@ -26,7 +26,7 @@ class Payload:
 
 
 def _tool(*parts):
-    path = osp.join(REPO, 'tools', *parts)
+    path = osp.join(REPO, *parts)
     spec = importlib.util.spec_from_file_location(parts[-1][:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -90,7 +90,7 @@ def test_every_loading_path_refuses(evil, tmp_path, capsys):
         ImageCaptionInferencer(config, path)
     refusals.append(_one_line(e.value, path))
     from semmim.engine.config_checks import run_tool
-    vl_demo = _tool('demo', 'vl_demo.py')
+    vl_demo = _tool('tools', 'demo', 'vl_demo.py')
     image = make_images(tmp_path)[0]
     capsys.readouterr()
     assert run_tool(vl_demo.main, ['caption', config, path, image]) == 1
@@ -119,8 +119,9 @@ def test_every_loading_path_refuses(evil, tmp_path, capsys):
     with pytest.raises(CheckpointLoadError) as e:
         read_hf_state_dict(str(hf))
     _one_line(e.value, str(hf / 'pytorch_model.bin'))
-    # 8. shape_supervised_vit.py --init
-    tool = _tool('analysis_tools', 'shape_supervised_vit.py')
+    # 8. the code-purity study's shape_supervised_vit.py --init
+    tool = _tool('projects', 'shapes_vl_code_purity', 'tools',
+                 'shape_supervised_vit.py')
     with pytest.raises(SystemExit) as e:
         tool.main([config, '--init', path, '--out', str(tmp_path / 'o')])
     refusals.append(_one_line(e.value.code, path))
