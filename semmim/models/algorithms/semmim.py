@@ -1,4 +1,5 @@
-"""SemMIM pre-training (paper Section 3; SPEC section 2)."""
+"""SemMIM pre-training (paper Section 3;
+docs/design.md#one-pre-training-step)."""
 from functools import partial
 from typing import Dict, List, Optional, Tuple
 
@@ -16,7 +17,8 @@ from .semmim_teacher import MomentumTeacher, TeacherOutputs
 class SemMIM(BaseVLModel):
     """Semantics-enhanced cross-modal masked image modelling.
 
-    One step (SPEC section 2) on two views I1 (teacher) and I2 (student):
+    One step (docs/design.md#one-pre-training-step) on two views I1
+    (teacher) and I2 (student):
 
     1. online text passes: the caption ``w = E_T(caption)``, the MLM-masked
        caption and the PLM prefix;

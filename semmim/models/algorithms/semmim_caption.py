@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from semmim.registry import MODELS
 from .base_vl_model import BaseVLModel
 
-#: SPEC 5 (COCO): beam 5, min length 8, max length 25.
+#: docs/design.md#downstream-tasks (COCO): beam 5, min length 8, max length 25.
 DEFAULT_GENERATION = dict(
     num_beams=5, min_length=8, max_length=25, length_penalty=1.0,
     use_cache=True)
@@ -18,7 +18,8 @@ DEFAULT_SCST = dict(num_candidates=5, cider_ann_file=None, sigma=6.0)
 
 @MODELS.register_module()
 class SemMIMCaption(BaseVLModel):
-    """Captioning with the pre-trained image encoder and decoder (SPEC 5).
+    """Captioning with the pre-trained image encoder and decoder
+    (docs/design.md#downstream-tasks).
 
     The decoder cross-attends to the image tokens only (mPLUG's captioner):
     ``context = adapt(E_I(image))``, where ``adapt`` is the fusion

@@ -13,7 +13,8 @@ from .base_vl_model import BaseVLModel
 
 @MODELS.register_module()
 class SemMIMRetrieval(BaseVLModel):
-    """Retrieval with the pre-trained encoders (SPEC section 5).
+    """Retrieval with the pre-trained encoders
+    (docs/design.md#downstream-tasks).
 
     Fine-tuning: ITC with image-id-aware targets (every caption of the same
     image is a positive, in the batch and in the queue) and momentum

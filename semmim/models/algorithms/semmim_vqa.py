@@ -1,5 +1,5 @@
 """Visual question answering: the decoder answers from [image; fused
-question] (SPEC section 5)."""
+question] (docs/design.md#downstream-tasks)."""
 import json
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 

@@ -380,7 +380,8 @@ def convert_hf_bert(state: StateDict,
                     vocab_size: Optional[int] = None,
                     dtype: Optional[torch.dtype] = torch.float32
                     ) -> Tuple[StateDict, List[str]]:
-    """A Hugging Face BERT -> SemMIM's text towers (SPEC section 1).
+    """A Hugging Face BERT -> SemMIM's text towers
+    (docs/design.md#architecture).
 
     * text encoder ``text_encoder.bert.*``: embeddings and layers
       ``[0, text_layers)``;

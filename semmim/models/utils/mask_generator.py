@@ -1,4 +1,5 @@
-"""Which patches to mask: text-guided (SPEC 2.4) or random."""
+"""Which patches to mask: text-guided (docs/design.md#text-guided-masking)
+or random."""
 from typing import Optional
 
 import torch
