@@ -282,12 +282,25 @@ def _calm_signals() -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
 
+def _from_dead_worker(e: BaseException) -> bool:
+    """An EOF or reset connection met while reading a DataLoader worker's
+    queue: the worker died mid-batch (killed, out of memory)."""
+    if not isinstance(e, (EOFError, ConnectionResetError)):
+        return False
+    frames = traceback.extract_tb(e.__traceback__)
+    return any('torch/utils/data' in f.filename.replace(os.sep, '/')
+               for f in frames)
+
+
 def _report(e: BaseException, before: dict) -> None:
     message = str(e).strip().splitlines()
     message = message[0] if message else type(e).__name__
     lost = _lost_rank(e, message)
     if lost:
         message = lost
+    elif _from_dead_worker(e):
+        message = ('a DataLoader worker exited unexpectedly (the main '
+                   f'process read {type(e).__name__}: {message} from it)')
     elif not isinstance(e, (ValueError, FileNotFoundError, KeyError)):
         message = f'{type(e).__name__}: {message}'
     print(f'error: {message}', file=sys.stderr, flush=True)

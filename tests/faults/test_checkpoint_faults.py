@@ -162,7 +162,9 @@ def test_dataloader_worker_crash_is_one_line(tmp_path, capsys):
     # which of PyTorch's two messages comes first depends on timing
     assert re.fullmatch(r'error: RuntimeError: DataLoader worker \(pid\S* '
                         r'\d+\) (exited unexpectedly|is killed by signal: '
-                        r'Killed\.)|error: ConnectionResetError: .*',
+                        r'Killed\.)|error: a DataLoader worker exited '
+                        r'unexpectedly \(the main process read '
+                        r'(EOFError|ConnectionResetError): .*\)',
                         err[0]), err
     # the epoch that died saved nothing; nothing half written either
     assert sorted(n for n in os.listdir(tmp_path) if '.pth' in n) == []

@@ -81,7 +81,8 @@ def test_hook_and_loop_arguments_are_checked(option, expected):
 
 
 def test_every_config_passes_the_checks():
-    configs = [f for f in glob.glob(f'{REPO}/configs/**/*.py', recursive=True)
+    configs = [f for pattern in ('configs/**/*.py', 'projects/*/configs/*.py')
+               for f in glob.glob(f'{REPO}/{pattern}', recursive=True)
                if '/_base_/' not in f]
     assert len(configs) > 40
     for path in configs:
