@@ -12,7 +12,7 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction  # noqa: F401
 
 from semmim.compat import check_collate_fn
-from semmim.utils.malloc import keep_freed_memory
+from semmim.cpu import keep_freed_memory
 
 
 def prepare_cfg(cfg: Config,
@@ -31,7 +31,7 @@ def prepare_cfg(cfg: Config,
     * every dataloader must use ``default_collate`` (see
       :func:`semmim.compat.check_collate_fn`).
     * ``env_cfg.keep_freed_cpu_memory``: glibc keeps freed memory for reuse
-      (see :mod:`semmim.utils.malloc`).
+      (see :mod:`semmim.cpu.malloc`).
     """
     cfg.launcher = launcher
     if work_dir is not None:

@@ -37,10 +37,9 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import semmim  # noqa: F401
-from semmim.engine.optimizers import cpu_bf16_speedup, matmul_peak
+from semmim.cpu import cpu_bf16_speedup, keep_freed_memory, matmul_peak
 from semmim.registry import DATASETS, MODELS
 from semmim.utils import register_all_modules
-from semmim.utils.malloc import keep_freed_memory
 
 WORDS = ('a large small red green blue yellow purple orange circle square '
          'triangle star cross diamond left right of the above below top '
@@ -104,7 +103,7 @@ class Bench:
         self.warmup_s = 0.0
         self.compiled = compile
         if compile:
-            from semmim.engine.hooks import compile_blocks
+            from semmim.cpu import compile_blocks
             compile_blocks(self.model, **(compile_kwargs or {}))
 
     def clock(self) -> float:

@@ -1,10 +1,9 @@
 from .bad_sample_logger_hook import BadSampleLoggerHook
-from .compile_blocks_hook import CompileBlocksHook, compile_blocks
 from .momentum_update_hook import MomentumUpdateHook
 from .rng_state_hook import RNGStateHook
 from .teacher_temp_warmup_hook import TeacherTempWarmupHook
 
 __all__ = [
-    'BadSampleLoggerHook', 'CompileBlocksHook', 'MomentumUpdateHook',
-    'RNGStateHook', 'TeacherTempWarmupHook', 'compile_blocks'
+    'BadSampleLoggerHook', 'MomentumUpdateHook', 'RNGStateHook',
+    'TeacherTempWarmupHook'
 ]
