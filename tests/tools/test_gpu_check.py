@@ -95,3 +95,23 @@ def test_full_dry_run_with_the_demo(tmp_path, capsys):
     demo = report['demo']
     assert demo['figures']['retrieval/r_mean'] >= 0
     assert osp.isdir(tmp_path / 'pretrain')
+
+
+def test_peer_config_is_blip_with_a_local_tokenizer():
+    """benchmark_peer.py: mmpretrain's BLIP retrieval config, read from the
+    installed package, with the tokenizer on local files and our size and
+    optimizer (building both full-size models is for the script)."""
+    path = osp.join(REPO, 'tools', 'analysis_tools', 'benchmark_peer.py')
+    spec = importlib.util.spec_from_file_location('benchmark_peer', path)
+    peer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peer)
+    ours = peer.our_cfg(160)
+    assert ours.model.type == 'SemMIMRetrieval'
+    assert ours.model.vision_backbone.img_size == 160
+    cfg = peer.peer_cfg(160, ours.optim_wrapper)
+    assert cfg.model.type == 'BlipRetrieval'
+    assert cfg.model.vision_backbone.img_size == 160
+    assert osp.isfile(osp.join(cfg.model.tokenizer.name_or_path,
+                               'vocab.txt'))
+    assert cfg.optim_wrapper.optimizer == ours.optim_wrapper.optimizer
+    assert cfg.model.data_preprocessor.type == 'MultiModalDataPreprocessor'

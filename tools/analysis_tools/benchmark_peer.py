@@ -33,6 +33,7 @@ import json
 import os.path as osp
 import random
 import resource
+import statistics
 import subprocess
 import sys
 from typing import Dict, Optional
@@ -197,6 +198,12 @@ def main(argv=None) -> dict:
 
     names = ['ours', 'blip'] + ([] if args.no_pretrain else ['pretrain'])
     cuda = args.device.startswith('cuda')
+    peaks = {n: 0.0 for n in names}
+    if not cuda and not args.no_memory:
+        # first, while this process holds no model: three full-size models
+        # with their momentum copies and optimizer states (14 GB at batch
+        # 2) and a child beside them can exhaust a small machine
+        peaks = {n: memory_child(n, args) for n in names}
     benches: Dict[str, bt.Bench] = {n: build_bench(n, args) for n in names}
     batches = {n: make_batch(n, b.cfg, args.batch_size, args.img_size)
                for n, b in benches.items()}
@@ -207,28 +214,31 @@ def main(argv=None) -> dict:
         print(f'  step 0 of {n} (counted): {flops[n] / 1e9:.1f} GFLOP',
               flush=True)
     times = {n: [] for n in names}
-    peaks = {n: 0.0 for n in names}
     for it in range(1, max(args.warmup, 1) + args.iters):
         for n in names:  # A B C A B C: drift hits all alike
             if cuda:
                 torch.cuda.reset_peak_memory_stats()
-            t = benches[n].step(batches[n])['total']
+            step = benches[n].step(batches[n])
+            t = step['total']
             if cuda:
                 peaks[n] = max(peaks[n],
                                torch.cuda.max_memory_allocated() / 2**20)
             if it >= max(args.warmup, 1):
-                times[n].append(t)
-            print(f'  step {it} of {n}: {t:.3f} s', flush=True)
-    med = {n: sorted(t)[len(t) // 2] for n, t in times.items()}
+                times[n].append(step)
+            print(f'  step {it} of {n}: {t:.3f} s (' + ', '.join(
+                f'{k} {v:.2f}' for k, v in step.items() if k != 'total')
+                + ')', flush=True)
+    med = {n: statistics.median(s['total'] for s in t)
+           for n, t in times.items()}
+    parts = {n: {k: statistics.median(s[k] for s in t) for k in t[0]}
+             for n, t in times.items()}
     profiles = {}
     if args.profile:
         profiles = {n: profile_step(b, batches[n])
                     for n, b in benches.items()}
     params = {n: sum(p.numel() for p in b.model.parameters()
                      if p.requires_grad) for n, b in benches.items()}
-    del benches
-    if not cuda and not args.no_memory:
-        peaks = {n: memory_child(n, args) for n in names}
+    del benches, b
     bs = args.batch_size
     print(f'torch {torch.__version__}, {args.device}, '
           f'{torch.get_num_threads()} threads, batch {bs}, '
@@ -242,14 +252,18 @@ def main(argv=None) -> dict:
     for n in names:
         r = dict(s_per_iter=med[n], ms_per_sample=1000 * med[n] / bs,
                  flops=flops[n], gflops_per_s=flops[n] / med[n] / 1e9,
-                 peak_mib=peaks[n], trainable_params=params[n])
+                 peak_mib=peaks[n], trainable_params=params[n],
+                 parts=parts[n])
         report['models'][n] = r
         mem = f'{r["peak_mib"]:.0f} MiB' if r['peak_mib'] else 'n/a'
         print(f'{label[n]}:\n  {r["s_per_iter"]:.3f} s/iter, '
               f'{r["ms_per_sample"]:.0f} ms/sample, '
               f'{r["flops"] / 1e9:.1f} GFLOP/step, '
               f'{r["gflops_per_s"]:.1f} GFLOP/s, peak memory {mem}, '
-              f'{r["trainable_params"] / 1e6:.1f} M trainable parameters')
+              f'{r["trainable_params"] / 1e6:.1f} M trainable parameters\n'
+              '  median parts: ' + ', '.join(
+                  f'{k} {v:.2f} s' for k, v in parts[n].items()
+                  if k != 'total'))
     o, t = report['models']['ours'], report['models']['blip']
     ratios = dict(time_per_sample=o['s_per_iter'] / t['s_per_iter'],
                   flops=o['flops'] / t['flops'])
