@@ -1,5 +1,6 @@
-"""tools/analysis_tools/gpu_check.py: the dry run's sections on toy models
-(the full dry run, with the compile and demo sections: marked slow)."""
+"""tools/analysis_tools/gpu_check.py: its sections on toy models (one in
+the default suite; all of them, and the full dry run with the compile and
+demo sections, marked slow); benchmark_peer.py's peer config."""
 import importlib.util
 import os.path as osp
 
@@ -40,7 +41,23 @@ def toy_check(monkeypatch):
     return gc
 
 
+def test_pretrain_section_on_a_toy_model(toy_check, capsys):
+    """One batch size, one model: what the suite can afford (the other
+    sections on toy models are the slow test below)."""
+    toy_check.DRY['batches'] = (2,)
+    report = toy_check.main(['--dry-run', '--device', 'cpu', '--sections',
+                             'peak', 'pretrain', '--peak-size', '64'])
+    assert 'FAILED' not in capsys.readouterr().out
+    r = report['pretrain'][2]
+    assert r['flops'] > 0 and r['s_per_iter'] > 0
+    assert r['samples_per_s'] == pytest.approx(2 / r['s_per_iter'])
+    assert r['mfu'] == pytest.approx(
+        r['flops'] / r['s_per_iter'] / report['peak']['fp32'])
+
+
+@pytest.mark.slow
 def test_dry_run_sections_on_toy_models(toy_check, tmp_path, capsys):
+    """Minutes on a loaded 2-core machine (107 s measured)."""
     out = tmp_path / 'report.json'
     report = toy_check.main(['--dry-run', '--device', 'cpu', '--sections',
                              'peak', 'pretrain', 'ablation', 'finetune',
