@@ -26,9 +26,9 @@ def _child(name: str, parent: Registry, locations: list) -> Registry:
     return Registry(name, parent=parent, scope='semmim', locations=locations)
 
 
-_ENGINE = ['mmpretrain.engine', 'semmim.engine']
+_ENGINE = ['mmpretrain.engine', 'semmim.engine', 'semmim.cpu']
 _DATASETS = ['mmpretrain.datasets', 'semmim.datasets']
-_MODELS = ['mmpretrain.models', 'semmim.models']
+_MODELS = ['mmpretrain.models', 'semmim.models', 'semmim.cpu']
 _EVAL = ['mmpretrain.evaluation', 'semmim.evaluation']
 _VIS = ['mmpretrain.visualization', 'semmim.visualization']
 

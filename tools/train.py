@@ -97,7 +97,7 @@ def merge_args(cfg, args):
         else:
             # MMEngine's AmpOptimWrapper needs an accelerator; bf16 autocast
             # runs on a CPU and pays where its matmuls beat fp32 (AMX)
-            from semmim.engine.optimizers import cpu_bf16_speedup
+            from semmim.cpu import cpu_bf16_speedup
             speedup = cpu_bf16_speedup()
             if speedup < 1.2:
                 raise SystemExit(

@@ -11,7 +11,7 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     # glibc keeps freed CPU memory for the next step instead of unmapping it
-    # (semmim.utils.malloc; 1.2x on the full-size CPU step)
+    # (semmim.cpu.malloc; 1.2x on the full-size CPU step)
     keep_freed_cpu_memory=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),

@@ -22,7 +22,7 @@ model = dict(
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.02),
+    optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.02, fused=True),
     constructor='VLOptimWrapperConstructor',
     paramwise_cfg=dict(
         lr_mult={'vision_backbone': 0.5}, no_decay_keys=('pos_embed', )))

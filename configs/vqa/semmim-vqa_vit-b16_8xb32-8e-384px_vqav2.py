@@ -22,7 +22,7 @@ load_from = 'work_dirs/pretrain_4m/epoch_20.pth'
 max_epochs = 8
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.02),
+    optimizer=dict(type='AdamW', lr=2e-5, weight_decay=0.02, fused=True),
     constructor='VLOptimWrapperConstructor',
     paramwise_cfg=dict(
         lr_mult={'vision_backbone': 0.25}, no_decay_keys=('pos_embed', )))

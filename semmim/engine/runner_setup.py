@@ -13,10 +13,10 @@ import torch.distributed as torch_dist
 from mmengine.config import Config, DictAction  # noqa: F401
 
 from semmim.compat import check_collate_fn
+from semmim.cpu import keep_freed_memory
 from semmim.engine.config_checks import (check_hook_and_loop_args,
                                          check_model_type)
 from semmim.utils.checkpoint_io import ATOMIC_BACKEND
-from semmim.utils.malloc import keep_freed_memory
 
 
 def prepare_cfg(cfg: Config,
@@ -35,7 +35,7 @@ def prepare_cfg(cfg: Config,
     * every dataloader must use ``default_collate`` (see
       :func:`semmim.compat.check_collate_fn`).
     * ``env_cfg.keep_freed_cpu_memory``: glibc keeps freed memory for reuse
-      (see :mod:`semmim.utils.malloc`).
+      (see :mod:`semmim.cpu.malloc`).
     * reliability (``docs/reliability.md``): ``default_hooks`` gain
       ``nonfinite_guard`` (:class:`NonFiniteGuardHook`) and
       ``checkpoint_guard`` (:class:`CheckpointGuardHook`) unless the config

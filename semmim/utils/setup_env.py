@@ -16,6 +16,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmpretrain.utils
     mmpretrain.utils.register_all_modules(init_default_scope=False)
 
+    import semmim.cpu  # noqa: F401
     import semmim.datasets  # noqa: F401
     import semmim.engine  # noqa: F401
     import semmim.evaluation  # noqa: F401

@@ -9,7 +9,7 @@ import os
 import pytest
 from mmengine.config import Config
 
-import semmim.engine.optimizers as optimizers
+import semmim.cpu
 from tests.conftest import REPO
 
 
@@ -40,7 +40,7 @@ def cpu_only(monkeypatch):
 
 
 def test_cpu_with_fast_bf16_uses_autocast(cpu_only, monkeypatch, capsys):
-    monkeypatch.setattr(optimizers, 'cpu_bf16_speedup', lambda: 3.9)
+    monkeypatch.setattr(semmim.cpu, 'cpu_bf16_speedup', lambda: 3.9)
     out = load_train().merge_args(cfg(), args())
     assert out.optim_wrapper.type == 'AutocastOptimWrapper'
     assert 'loss_scale' not in out.optim_wrapper
@@ -48,7 +48,7 @@ def test_cpu_with_fast_bf16_uses_autocast(cpu_only, monkeypatch, capsys):
 
 
 def test_cpu_with_slow_bf16_refuses(cpu_only, monkeypatch):
-    monkeypatch.setattr(optimizers, 'cpu_bf16_speedup', lambda: 0.5)
+    monkeypatch.setattr(semmim.cpu, 'cpu_bf16_speedup', lambda: 0.5)
     with pytest.raises(SystemExit, match='0.50x fp32'):
         load_train().merge_args(cfg(), args())
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from semmim.utils.malloc import mmapped_bytes
+from semmim.cpu.malloc import mmapped_bytes
 
 pytestmark = pytest.mark.skipif(
     mmapped_bytes() is None, reason='needs glibc >= 2.33 (mallinfo2)')
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 PROBE = r'''
 import json, resource, sys
 import torch
-from semmim.utils.malloc import keep_freed_memory, mmapped_bytes
+from semmim.cpu.malloc import keep_freed_memory, mmapped_bytes
 
 SIZE = 64 * 2**20  # above glibc's largest mmap threshold (32 MiB)
 

@@ -37,10 +37,9 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 
 import semmim  # noqa: F401
-from semmim.engine.optimizers import cpu_bf16_speedup, matmul_peak
+from semmim.cpu import cpu_bf16_speedup, keep_freed_memory, matmul_peak
 from semmim.registry import DATASETS, MODELS
 from semmim.utils import register_all_modules
-from semmim.utils.malloc import keep_freed_memory
 
 WORDS = ('a large small red green blue yellow purple orange circle square '
          'triangle star cross diamond left right of the above below top '
@@ -79,12 +78,18 @@ class Bench:
     """One model + optimizer, stepped on demand with timings."""
 
     def __init__(self, cfg: Config, batch_size: int, amp: bool = False,
-                 compile: bool = False, malloc: bool = True):
+                 compile: bool = False, malloc: bool = True,
+                 device: str = 'cpu', compile_kwargs: Optional[dict] = None,
+                 model: Optional[torch.nn.Module] = None):
         self.cfg = cfg
         self.keep_freed = malloc
         self.amp = amp
-        self.model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
-        self.model.init_weights()
+        self.device = torch.device(device)
+        if model is None:  # else one built elsewhere (benchmark_peer.py)
+            model = MODELS.build(drop_pretrained(copy.deepcopy(cfg.model)))
+            model.init_weights()
+        self.model = model
+        self.model.to(self.device)  # the data preprocessor follows
         self.model.train()
         for ema in getattr(self.model, 'momentum_modules', dict)().values():
             ema.total_steps = 10**6
@@ -98,26 +103,34 @@ class Bench:
         self.warmup_s = 0.0
         self.compiled = compile
         if compile:
-            from semmim.engine.hooks import compile_blocks
-            compile_blocks(self.model)
+            from semmim.cpu import compile_blocks
+            compile_blocks(self.model, **(compile_kwargs or {}))
+
+    def clock(self) -> float:
+        """``perf_counter`` once the device's queued work is done (a GPU
+        runs asynchronously: without the wait, time lands in later
+        parts)."""
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)
+        return time.perf_counter()
 
     def step(self, batch: dict) -> Dict[str, float]:
         keep_freed_memory(self.keep_freed)  # process-wide
-        t0 = time.perf_counter()
+        t0 = self.clock()
         data = self.model.data_preprocessor(batch, True)
-        t1 = time.perf_counter()
+        t1 = self.clock()
         with self.optim.optim_context(self.model):
             losses = self.model(**data, mode='loss')
         loss = sum(v for k, v in losses.items() if 'loss' in k)
-        t2 = time.perf_counter()
+        t2 = self.clock()
         loss.backward()
-        t3 = time.perf_counter()
+        t3 = self.clock()
         self.optim.step()
         self.optim.zero_grad()
-        t4 = time.perf_counter()
+        t4 = self.clock()
         if hasattr(self.model, 'update_momentum'):
             self.model.update_momentum()
-        t5 = time.perf_counter()
+        t5 = self.clock()
         return dict(preprocess=t1 - t0, forward=t2 - t1, backward=t3 - t2,
                     optimizer=t4 - t3, momentum=t5 - t4, total=t5 - t0)
 

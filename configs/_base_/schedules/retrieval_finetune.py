@@ -1,8 +1,11 @@
 # Retrieval fine-tuning (ALBEF's recipe): AdamW lr 1e-5, weight decay 0.02,
-# cosine decay; the epochs are set by the leaf config.
+# cosine decay; the epochs are set by the leaf config. fused=True: one
+# kernel for the whole update, as in pre-training (the default foreach
+# AdamW was 40 % of a batch-2 CPU step; docs/benchmarks.md, the peer
+# comparison).
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.02),
+    optimizer=dict(type='AdamW', lr=1e-5, weight_decay=0.02, fused=True),
     constructor='VLOptimWrapperConstructor',
     paramwise_cfg=dict(no_decay_keys=('pos_embed', 'mask_token')))
 param_scheduler = [

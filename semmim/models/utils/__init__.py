@@ -1,10 +1,9 @@
-from .activations import FastQuickGELU
 from .data_preprocessor import VLDataPreprocessor
 from .mask_generator import TextGuidedMaskGenerator
 from .momentum import MomentumEMA
 from .tokenizer import LocalBertTokenizer
 
 __all__ = [
-    'FastQuickGELU', 'LocalBertTokenizer', 'MomentumEMA',
+    'LocalBertTokenizer', 'MomentumEMA',
     'TextGuidedMaskGenerator', 'VLDataPreprocessor'
 ]

@@ -10,7 +10,7 @@ import torch
 import torch._dynamo
 from torch._dynamo.utils import counters
 
-from semmim.engine.hooks import CompileBlocksHook, compile_blocks
+from semmim.cpu import CompileBlocksHook, compile_blocks
 from tests.conftest import tiny_batch
 
 

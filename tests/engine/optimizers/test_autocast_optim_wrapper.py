@@ -84,7 +84,7 @@ def test_bf16_speedup_probes_small_first(bf16_gflops, sizes, monkeypatch):
     """Where bf16 is emulated, a 1024 x 1024 bf16 product takes seconds to
     minutes (0.1 GFLOP/s on an AVX2 CPU without AMX): it is never timed
     there."""
-    from semmim.engine.optimizers import autocast_optim_wrapper as aow
+    from semmim.cpu import bf16 as aow
     seen = []
 
     def fake_peak(dtype=torch.float32, n=2048, repeat=6):

@@ -1,7 +1,7 @@
 import torch
 from mmpretrain.models.utils import QuickGELU
 
-from semmim.models.utils import FastQuickGELU
+from semmim.cpu import FastQuickGELU
 from semmim.registry import MODELS
 
 

@@ -4,8 +4,8 @@ from typing import Sequence
 import torch.nn as nn
 from mmengine.hooks import Hook
 
+from semmim.engine.hooks.momentum_update_hook import unwrap
 from semmim.registry import HOOKS
-from .momentum_update_hook import unwrap
 
 #: the repeated blocks of every SemMIM model: mmpretrain's ViT layer and
 #: transformers' BERT layer (text, fusion and decoder towers alike)

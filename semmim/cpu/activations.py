@@ -1,4 +1,4 @@
-"""Activations."""
+"""QuickGELU through one fused kernel."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
