@@ -31,7 +31,7 @@ def cpu_bf16_speedup(n: int = 1024, repeat: int = 4,
     below 1 on CPUs that emulate bf16).
 
     A ``probe_n`` matmul is timed first: where bf16 is emulated it can run
-    20-700x slower than fp32 (0.1-1.9 GFLOP/s on an AMD EPYC 7001), so an
+    20-700x slower than fp32 (0.1-1.9 GFLOP/s on AVX2 without AMX), so an
     ``n = 1024`` measurement would take minutes; the probe's ratio is
     returned as soon as it shows bf16 losing by 2x or more.
     """
