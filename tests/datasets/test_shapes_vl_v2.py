@@ -221,3 +221,28 @@ def test_cli_v2_defaults(tmp_path, monkeypatch, capsys):
     assert cli_main(args) == 0  # complete: reused, figures printed again
     assert 'nothing to do' in capsys.readouterr().out
     assert not (tmp_path / 'data' / 'shapes_vl').exists()
+
+
+def test_probe_variants_change_one_attribute_of_one_object(dataset):
+    from semmim.visualization.attributes_v2 import variant_captions
+    scenes, _ = _split(dataset, 'test')
+    colors, shapes = list(v2.COLORS), list(v2.SHAPES)
+    for scene in scenes[:10]:
+        truth = v2.scene_meaning(scene)
+        assert v2.parse_caption(v2.describe(scene['objects'])) == truth
+        captions, index = variant_captions(scene, colors, shapes)
+        assert len(captions) == len(scene['objects']) * 8
+        for k, entry in enumerate(index):
+            obj = scene['objects'][k]
+            for key, values in (('color', colors), ('shape', shapes)):
+                start, true = entry[key]
+                for j, value in enumerate(values):
+                    meaning = v2.parse_caption(captions[start + j])
+                    changed = dict(obj, **{key: value})
+                    expect = (truth - {(obj['color'], obj['shape'],
+                                        obj['position'])}) | {
+                                            (changed['color'],
+                                             changed['shape'],
+                                             obj['position'])}
+                    assert meaning == expect
+                    assert (meaning == truth) == (j == true)

@@ -298,6 +298,18 @@ def caption_pieces(text: str) -> int:
     return len(text.split()) + text.count(',') + text.count(':')
 
 
+def describe(objects: Sequence[dict]) -> str:
+    """The plain list caption of objects (``color``, ``shape``,
+    ``position``), in quadrant order: "a red circle in the top left corner,
+    a blue cross in the top right corner and ...". For probes that vary
+    one attribute of one object."""
+    order = sorted(objects, key=lambda o: QUADRANTS.index(o['position']))
+    return _join([
+        f'a {o["color"]} {o["shape"]} in the {o["position"]} corner'
+        for o in order
+    ])
+
+
 _TEMPLATES = (_cap_list, _cap_place_first, _cap_relation)
 
 
