@@ -13,6 +13,11 @@ share of the ITC embeddings' variance explained by colour and by shape, for
 the template captions (text) and the images. See
 semmim/visualization/attributes.py.
 
+On Shapes-VL v2 (``meta.json`` says ``"world": "v2"``; no single-object
+images) every object of every image is probed instead: its colour and its
+shape varied in the image's list caption, ITC and ITM (see
+semmim/visualization/attributes_v2.py).
+
 Example:
     python tools/analysis_tools/attribute_probe.py \\
         configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py \\
@@ -20,6 +25,8 @@ Example:
         --out work_dirs/demo/analysis/attribute_probe.json
 """
 import argparse
+import json
+import os.path as osp
 import time
 
 import numpy as np
@@ -35,6 +42,8 @@ from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
                                              shapes_vl_vocab, similarity_grid,
                                              single_object,
                                              template_text_features)
+from semmim.visualization.attributes_v2 import (format_object_scores,
+                                                object_attribute_scores)
 from semmim.visualization.patch_codes import image_size_of, load_images
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
@@ -62,6 +71,8 @@ def main(argv=None):
         if field not in args.template:
             raise SystemExit(f'--template {args.template!r} has no {field}')
     start = time.time()
+    if _world(args.data_root) == 'v2':
+        return probe_v2(args, start)
     samples = single_object(load_samples(args))
     if not samples:
         raise SystemExit(f'{args.data_root} ({args.split}): no single-object '
@@ -99,6 +110,36 @@ def main(argv=None):
                   split=args.split, template=args.template, colors=colors,
                   shapes=shapes, scores=scores, itm=itm, mlm=mlm,
                   variance_shares=shares)
+    write_json(out, report)
+    print(f'wrote {out} ({time.time() - start:.1f} s)')
+    return report
+
+
+def _world(data_root: str) -> str:
+    path = osp.join(data_root, 'meta.json')
+    if not osp.isfile(path):
+        return 'v1'  # shapes_vl_vocab says what is missing
+    with open(path) as f:
+        return json.load(f).get('world', 'v1')
+
+
+def probe_v2(args, start: float) -> dict:
+    """Shapes-VL v2: every object of every image, its colour and shape
+    varied in the image's list caption (semmim/visualization/
+    attributes_v2.py)."""
+    samples = load_samples(args)
+    colors, shapes = shapes_vl_vocab(args.data_root)
+    model = load_model(args)
+    images, _ = load_images([s['image'] for s in samples],
+                            image_size_of(model))
+    scores = object_attribute_scores(model, images,
+                                     [s['scene'] for s in samples], colors,
+                                     shapes)
+    print(format_object_scores(scores))
+    out = args.out or default_out(args, 'attribute_probe.json')
+    report = dict(config=args.config, checkpoint=args.checkpoint,
+                  split=args.split, world='v2', colors=colors,
+                  shapes=shapes, num_images=len(samples), **scores)
     write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report

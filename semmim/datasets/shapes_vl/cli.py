@@ -6,12 +6,15 @@ Shared by ``python -m semmim.datasets.shapes_vl`` and
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from typing import Sequence
 
 from .preview import write_preview
-from .writer import dataset_settings, generate_shapes_vl, is_complete
+from .semantics import format_semantics
+from .writer import (DEFAULT_IMAGE_SIZE, DEFAULT_OUT_DIR, WORLDS,
+                     dataset_settings, generate_shapes_vl, is_complete)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,17 +24,25 @@ def build_parser() -> argparse.ArgumentParser:
         'vision-language dataset (pre-training, retrieval, captioning and '
         'VQA annotations in COCO/ALBEF/Karpathy/VQA v2 formats).')
     parser.add_argument(
+        '--world',
+        choices=WORLDS,
+        default='v1',
+        help='v1 (default) or v2: 2-3 objects in quadrants, a 4-colour '
+        'palette and complete captions, in which colour alone does not '
+        'identify an image (see docs/shapes_vl_v2.md)')
+    parser.add_argument(
         '--out-dir',
-        default='data/shapes_vl',
-        help='output folder (default: %(default)s)')
+        default=None,
+        help='output folder (default: data/shapes_vl for v1, '
+        'data/shapes_vl_v2 for v2)')
     parser.add_argument('--num-train', type=int, default=4000)
     parser.add_argument('--num-val', type=int, default=500)
     parser.add_argument('--num-test', type=int, default=500)
     parser.add_argument(
         '--image-size',
         type=int,
-        default=128,
-        help='image side in pixels (default: %(default)s)')
+        default=None,
+        help='image side in pixels (default: 128 for v1, 64 for v2)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--workers',
@@ -56,16 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    if args.out_dir is None:
+        args.out_dir = DEFAULT_OUT_DIR[args.world]
+    if args.image_size is None:
+        args.image_size = DEFAULT_IMAGE_SIZE[args.world]
     sizes = dict(train=args.num_train, val=args.num_val, test=args.num_test)
-    settings = dataset_settings(sizes, args.image_size, args.seed)
+    settings = dataset_settings(sizes, args.image_size, args.seed,
+                                args.world)
     if not args.overwrite and is_complete(args.out_dir, settings):
         print(f'Shapes-VL already complete in {args.out_dir} with the same '
               f'settings (seed={args.seed}, image_size={args.image_size}, '
               f'{sizes}); nothing to do (use --overwrite to regenerate).')
         summary = None
+        if args.world == 'v2':
+            with open(f'{args.out_dir}/meta.json', encoding='utf-8') as f:
+                semantics = json.load(f)['semantics']
+            for split, sem in semantics.items():
+                print(format_semantics(split, sem))
     else:
-        print(f'Generating Shapes-VL into {args.out_dir}: {sizes} images of '
-              f'{args.image_size}px, seed={args.seed}')
+        world = ' v2' if args.world == 'v2' else ''
+        print(f'Generating Shapes-VL{world} into {args.out_dir}: {sizes} '
+              f'images of {args.image_size}px, seed={args.seed}')
         try:
             summary = generate_shapes_vl(
                 args.out_dir,
@@ -76,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seed=args.seed,
                 num_workers=args.workers,
                 overwrite=args.overwrite,
-                progress=not args.no_progress)
+                progress=not args.no_progress,
+                world=args.world)
         except FileExistsError as err:
             print(f'error: {err}', file=sys.stderr)
             return 1
@@ -86,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f'questions {summary["num_questions"]}, '
               f'{summary["num_answers"]} distinct train answers, '
               f'{summary["megabytes"]:.1f} MB on disk.')
+        for split, sem in summary.get('semantics', {}).items():
+            print(format_semantics(split, sem))
     if args.preview:
         t = time.time()
         path = write_preview(args.out_dir)

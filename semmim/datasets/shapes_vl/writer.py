@@ -39,9 +39,16 @@ import numpy as np
 from tqdm import tqdm
 
 from . import scene as scene_lib
+from . import world_v2
 from .language import generate_captions, generate_questions, vocabulary
+from .semantics import split_semantics
 
 GENERATOR_VERSION = '1.0.0'
+# The worlds the generator can make: v1 (the default) and v2, opt-in (see
+# world_v2.py), each with its default output folder and image size.
+WORLDS = ('v1', 'v2')
+DEFAULT_OUT_DIR = {'v1': 'data/shapes_vl', 'v2': 'data/shapes_vl_v2'}
+DEFAULT_IMAGE_SIZE = {'v1': 128, 'v2': 64}
 SPLITS = ('train', 'val', 'test')
 SPLIT_IDS = {'train': 0, 'val': 1, 'test': 2}
 IMAGE_ID_OFFSET = {'train': 1_000_000, 'val': 2_000_000, 'test': 3_000_000}
@@ -87,10 +94,11 @@ def annotation_files() -> List[str]:
 
 def _make_item(task: tuple) -> dict:
     """Worker: sample, render and save one image; return its annotations."""
-    out_dir, split, index, image_size, seed = task
+    out_dir, split, index, image_size, seed, world = task
     sid = SPLIT_IDS[split]
     rng = np.random.default_rng([seed, sid, index, _STREAM_SCENE])
-    scene = scene_lib.sample_scene(rng, image_size)
+    lib = world_v2 if world == 'v2' else None
+    scene = (lib or scene_lib).sample_scene(rng, image_size)
     img = scene_lib.render_scene(scene)
     # zlib level 3 is ~3x faster than the default 6 for ~1% larger files.
     img.save(
@@ -98,8 +106,10 @@ def _make_item(task: tuple) -> dict:
         format='PNG',
         compress_level=3)
     text_rng = np.random.default_rng([seed, sid, index, _STREAM_TEXT])
-    captions = generate_captions(scene, text_rng, CAPTIONS_PER_IMAGE)
-    questions = generate_questions(scene, text_rng, QUESTIONS_PER_IMAGE)
+    captions = (lib.generate_captions if lib else generate_captions)(
+        scene, text_rng, CAPTIONS_PER_IMAGE)
+    questions = (lib.generate_questions if lib else generate_questions)(
+        scene, text_rng, QUESTIONS_PER_IMAGE)
     return dict(scene=scene, captions=captions, questions=questions)
 
 
@@ -116,25 +126,36 @@ def _dump(obj, path: str) -> None:
     os.replace(tmp, path)
 
 
-def dataset_settings(num_images: Dict[str, int], image_size: int,
-                     seed: int) -> dict:
+def dataset_settings(num_images: Dict[str, int],
+                     image_size: int,
+                     seed: int,
+                     world: str = 'v1') -> dict:
     """The settings that identify a generated dataset (stored in meta.json).
 
     Args:
         num_images (dict[str, int]): Images per split.
         image_size (int): Image side in pixels.
         seed (int): Global seed.
+        world (str): ``'v1'`` or ``'v2'``.
 
     Returns:
         dict: ``name``, ``generator_version``, ``seed``, ``image_size`` and
-        ``num_images``; a dataset on disk is reused only if all match.
+        ``num_images`` (and ``world`` for v2; v1's settings are those of
+        the generator before v2 existed); a dataset on disk is reused only
+        if all match.
     """
-    return dict(
+    if world not in WORLDS:
+        raise ValueError(f'world must be one of {WORLDS}, got {world!r}')
+    settings = dict(
         name='shapes_vl',
-        generator_version=GENERATOR_VERSION,
+        generator_version=(GENERATOR_VERSION
+                           if world == 'v1' else world_v2.VERSION),
         seed=seed,
         image_size=image_size,
         num_images=dict(num_images))
+    if world == 'v2':
+        settings['world'] = 'v2'
+    return settings
 
 
 def _lists(table: dict) -> dict:
@@ -143,7 +164,23 @@ def _lists(table: dict) -> dict:
 
 def _meta(settings: dict,
           complete: bool,
-          num_questions: Dict[str, int] | None = None) -> dict:
+          num_questions: Dict[str, int] | None = None,
+          semantics: Dict[str, dict] | None = None) -> dict:
+    if settings.get('world') == 'v2':
+        meta = dict(settings)
+        meta.update(
+            complete=complete,
+            image_id_offset=dict(IMAGE_ID_OFFSET),
+            ids='image_id = offset[split] + index; question_id = image_id '
+            '* 10 + k; COCO caption annotation id = image_id * 10 + k',
+            captions_per_image=CAPTIONS_PER_IMAGE,
+            questions_per_image=QUESTIONS_PER_IMAGE,
+            num_questions=dict(num_questions or {}),
+            vocab=world_v2.meta_vocab(),
+            spatial=world_v2.spatial_meta(),
+            semantics=dict(semantics or {}),
+            files=annotation_files())
+        return meta
     meta = dict(settings)
     meta.update(
         complete=complete,
@@ -215,7 +252,9 @@ def is_complete(out_dir: str, settings: dict) -> bool:
     return True
 
 
-def _split_files(split: str, items: List[dict]) -> Dict[str, object]:
+def _split_files(split: str,
+                 items: List[dict],
+                 version: str = GENERATOR_VERSION) -> Dict[str, object]:
     """All per-split annotation objects, keyed by relative file name."""
     out: Dict[str, object] = {}
     paths = [image_path(split, i) for i in range(len(items))]
@@ -246,7 +285,7 @@ def _split_files(split: str, items: List[dict]) -> Dict[str, object]:
         out[f'annotations/caption_{split}_gt.json'] = dict(
             info=dict(
                 description=f'Shapes-VL synthetic captions ({split})',
-                version=GENERATOR_VERSION,
+                version=version,
                 contributor='semmim'),
             licenses=[],
             type='captions',
@@ -288,7 +327,7 @@ def _split_files(split: str, items: List[dict]) -> Dict[str, object]:
                     question_id=qid))
     info = dict(
         description=f'Shapes-VL synthetic VQA ({split})',
-        version=GENERATOR_VERSION,
+        version=version,
         contributor='semmim')
     license_ = dict(name='synthetic, no restrictions', url='')
     out[f'annotations/vqa_{split}.json'] = vqa
@@ -356,11 +395,12 @@ def generate_shapes_vl(out_dir: str,
                        num_train: int = 4000,
                        num_val: int = 500,
                        num_test: int = 500,
-                       image_size: int = 128,
+                       image_size: int | None = None,
                        seed: int = 0,
                        num_workers: int | None = None,
                        overwrite: bool = False,
-                       progress: bool = True) -> dict:
+                       progress: bool = True,
+                       world: str = 'v1') -> dict:
     """Generate the Shapes-VL dataset under ``out_dir``.
 
     Idempotent: when ``out_dir`` already holds a complete dataset with the
@@ -371,7 +411,8 @@ def generate_shapes_vl(out_dir: str,
         num_train (int): Number of training images.
         num_val (int): Number of validation images.
         num_test (int): Number of test images.
-        image_size (int): Image side in pixels (64-256 are sensible).
+        image_size (int, optional): Image side in pixels (64-256 are
+            sensible); default 128 for v1, 64 for v2.
         seed (int): Global seed; same seed gives byte-identical files.
         num_workers (int, optional): Worker processes; ``None`` picks one
             per CPU core (up to 8) for large sets and 1 for tiny ones. The
@@ -379,23 +420,30 @@ def generate_shapes_vl(out_dir: str,
         overwrite (bool): Regenerate even if a complete dataset exists, and
             replace a Shapes-VL dataset that has different settings.
         progress (bool): Show a tqdm progress bar.
+        world (str): ``'v1'`` (default) or ``'v2'`` (see world_v2.py; its
+            meta.json also holds the semantic figures of each split, see
+            semantics.py).
 
     Returns:
         dict: Summary with ``out_dir``, ``skipped``, ``num_images``,
-        ``num_captions``, ``num_questions``, ``num_answers``, ``seconds``
-        and ``megabytes``.
+        ``num_captions``, ``num_questions``, ``num_answers``, ``seconds``,
+        ``megabytes`` and (v2) ``semantics``.
 
     Raises:
         FileExistsError: ``out_dir`` holds other data (a Shapes-VL dataset
             with different settings, or unrelated ``images``/``annotations``
             folders) and ``overwrite`` is False.
     """
+    if world not in WORLDS:
+        raise ValueError(f'world must be one of {WORLDS}, got {world!r}')
+    if image_size is None:
+        image_size = DEFAULT_IMAGE_SIZE[world]
     if image_size < 32:
         raise ValueError(f'image_size must be >= 32, got {image_size}')
     num_images = dict(train=num_train, val=num_val, test=num_test)
     if min(num_images.values()) < 1:
         raise ValueError(f'every split needs >= 1 image, got {num_images}')
-    settings = dataset_settings(num_images, image_size, seed)
+    settings = dataset_settings(num_images, image_size, seed, world)
     start = time.time()
     if not overwrite and is_complete(out_dir, settings):
         return _summary(out_dir, settings, True, time.time() - start)
@@ -430,19 +478,25 @@ def generate_shapes_vl(out_dir: str,
     # Mark the folder as ours (but unfinished) before writing anything.
     _dump(_meta(settings, complete=False), osp.join(out_dir, 'meta.json'))
 
-    tasks = [(out_dir, split, i, image_size, seed) for split in SPLITS
-             for i in range(num_images[split])]
+    tasks = [(out_dir, split, i, image_size, seed, world)
+             for split in SPLITS for i in range(num_images[split])]
     workers = (
         _default_workers(len(tasks))
         if num_workers is None else int(num_workers))
     results = list(_run(tasks, workers, progress))
 
     files: Dict[str, object] = {}
+    semantics: Dict[str, dict] = {}
     offset = 0
     for split in SPLITS:
         items = results[offset:offset + num_images[split]]
         offset += num_images[split]
-        files.update(_split_files(split, items))
+        files.update(
+            _split_files(split, items, settings['generator_version']))
+        if world == 'v2':
+            semantics[split] = split_semantics(
+                [it['scene'] for it in items],
+                [it['captions'] for it in items])
     train_answers = {
         a
         for q in files['annotations/vqa_train.json']
@@ -456,7 +510,9 @@ def generate_shapes_vl(out_dir: str,
         s: len(files[f'annotations/vqa_{s}.json'])
         for s in SPLITS
     }
-    _dump(_meta(settings, True, num_questions), osp.join(out_dir, 'meta.json'))
+    _dump(
+        _meta(settings, True, num_questions, semantics),
+        osp.join(out_dir, 'meta.json'))
     return _summary(out_dir, settings, False, time.time() - start)
 
 
@@ -481,4 +537,7 @@ def _summary(out_dir: str, settings: dict, skipped: bool,
         image_size=settings['image_size'],
         seed=settings['seed'],
         seconds=round(seconds, 2),
-        megabytes=round(total / 2**20, 2))
+        megabytes=round(total / 2**20, 2),
+        **({
+            'semantics': meta['semantics']
+        } if 'semantics' in meta else {}))
