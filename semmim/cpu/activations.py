@@ -17,8 +17,9 @@ class FastQuickGELU(nn.Module):
     round-off), but through PyTorch's fused SiLU kernel and its fused
     backward instead of three element-wise kernels and their backward: on
     a 2-core CPU a ViT-B MLP activation (788 x 3072) takes about 6 ms
-    forward + backward instead of 9 (``docs/benchmarks.md``). The SemMIM ViT uses it
-    by default; checkpoints are unaffected (it has no parameters).
+    forward + backward instead of 9 (``docs/benchmarks.md``). The SemMIM
+    ViT uses it by default; checkpoints are unaffected (it has no
+    parameters).
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -88,7 +88,7 @@ def test_entries_follow_the_metafile_format(index):
         source = m.data.get('Results From')
         assert bool(m.results) == bool(source), where
         if source:
-            assert re.match(r'(paper, Tables? \d|measured \(README)',
+            assert re.match(r'(paper, Tables? \d|measured \((README|docs/))',
                             source), where
             assert ('shapes-vl' in m.name) == source.startswith(
                 'measured'), where
