@@ -362,7 +362,10 @@ def dummy_text(model, batch_size: int, length: Optional[int] = None,
     tok = model.tokenizer
     length = length or model.data_preprocessor.max_length
     g = torch.Generator().manual_seed(seed)
-    ids = torch.randint(1000, tok.vocab_size, (batch_size, length),
+    # words only: BERT's vocabulary has its specials and [unused] tokens
+    # below 1000; a fitted one (fit_word_vocab) has its specials first
+    low = 1000 if tok.vocab_size > 1000 else max(tok.all_special_ids) + 1
+    ids = torch.randint(low, tok.vocab_size, (batch_size, length),
                         generator=g)
     ids[:, 0] = tok.cls_token_id
     ids[:, -1] = tok.sep_token_id

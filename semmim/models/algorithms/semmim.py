@@ -97,6 +97,12 @@ class SemMIM(BaseVLModel):
 
         self.vision_backbone = MODELS.build(vision_backbone)
         self.text_encoder = MODELS.build(text_encoder)
+        vocab_size = self.text_encoder.word_embeddings.num_embeddings
+        if len(tokenizer) > vocab_size:
+            raise ValueError(
+                f'SemMIM: the tokenizer has {len(tokenizer)} tokens but '
+                f'text_encoder.bert_cfg.vocab_size is {vocab_size}; set '
+                'the towers\' vocab_size to the tokenizer\'s length')
         self.fusion_encoder = MODELS.build(fusion_encoder)
         self.itc_head = MODELS.build(itc_head)
         self.itm_head = MODELS.build(itm_head)

@@ -1,6 +1,7 @@
 """BERT WordPiece tokenizers read from local files only."""
 import os
 import os.path as osp
+from typing import Iterable, List, Sequence
 
 from semmim.registry import TOKENIZER
 from semmim.utils import resolve_path
@@ -37,3 +38,43 @@ def LocalBertTokenizer(name_or_path: str = MINILM_DIR, **kwargs):
     kwargs.setdefault('do_lower_case', True)
     return BertTokenizerFast.from_pretrained(
         path, local_files_only=True, **kwargs)
+
+
+#: The special tokens of a fitted vocabulary, in the order of their ids.
+SPECIAL_TOKENS = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')
+
+
+def fit_word_vocab(texts: Iterable[str]) -> List[str]:
+    """A WordPiece vocabulary fitted to ``texts``: BERT's special tokens,
+    then every word of the texts once, sorted.
+
+    Words are what the uncased BERT tokenizer's first stage makes of a text
+    (lower case, punctuation split off), so each word of ``texts`` is one
+    whole piece of the result and none is ``[UNK]``. Meant for a small
+    closed world (Shapes-VL) trained from scratch, where a 30522-token
+    vocabulary costs output-projection FLOPs for words that never occur.
+
+    Args:
+        texts (Iterable[str]): Every text the vocabulary must cover.
+
+    Returns:
+        list[str]: The tokens; a token's id is its index.
+    """
+    from transformers.models.bert.tokenization_bert import BasicTokenizer
+
+    basic = BasicTokenizer(do_lower_case=True)
+    words = set()
+    for text in texts:
+        words.update(basic.tokenize(text))
+    words -= set(SPECIAL_TOKENS)
+    return list(SPECIAL_TOKENS) + sorted(words)
+
+
+def write_vocab(tokens: Sequence[str], path: str) -> None:
+    """Write ``tokens`` as a BERT ``vocab.txt`` (one token a line)."""
+    bad = [t for t in tokens if not t or t != t.strip() or '\n' in t]
+    if bad:
+        raise ValueError(f'{path}: tokens must be non-empty words without '
+                         f'surrounding spaces, got {bad[:3]!r}')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(''.join(t + '\n' for t in tokens))
