@@ -574,9 +574,18 @@ def generate_questions(scene: dict,
         lambda: _q_relation(scene, rng),
         lambda: _q_count(scene, rng),
     ]
-    questions = [_q_exist(scene, rng), _q_count(scene, rng)]
+    return _collect_questions(
+        [_q_exist(scene, rng), _q_count(scene, rng)], makers, rng, num,
+        tries=100)
+
+
+def _collect_questions(questions: list, makers: list,
+                       rng: np.random.Generator, num: int,
+                       tries: int) -> List[dict]:
+    """Draw question makers until ``num`` distinct questions (by ``key``)
+    or ``tries`` draws; a maker may return None (not askable here)."""
     seen = {q['key'] for q in questions}
-    for _ in range(100):
+    for _ in range(tries):
         if len(questions) >= num:
             break
         q = _pick(rng, makers)()

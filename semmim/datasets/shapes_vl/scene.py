@@ -267,6 +267,26 @@ def _relations(objects: List[dict], image_size: int) -> List[dict]:
     return rels
 
 
+def sample_background(rng: np.random.Generator, image_size: int) -> dict:
+    """A background: tone (with a little jitter), plain or striped pattern,
+    gradient and a noise seed, drawn in a fixed order so that a seed gives
+    the same background in every world."""
+    bg_name = list(BACKGROUNDS)[int(rng.integers(len(BACKGROUNDS)))]
+    bg_rgb = np.clip(
+        np.asarray(BACKGROUNDS[bg_name]) + rng.integers(-6, 7, size=3), 0, 255)
+    return dict(
+        name=bg_name,
+        rgb=[int(v) for v in bg_rgb],
+        pattern=BACKGROUND_PATTERNS[int(
+            rng.integers(len(BACKGROUND_PATTERNS)))],
+        gradient_angle=round(float(rng.uniform(0, 360)), 2),
+        gradient_strength=round(float(rng.uniform(4, 14)), 2),
+        stripe_angle=round(float(rng.uniform(0, 180)), 2),
+        stripe_period=round(float(rng.uniform(0.06, 0.14)) * image_size, 2),
+        noise_seed=int(rng.integers(2**31)),
+    )
+
+
 def sample_scene(rng: np.random.Generator, image_size: int = 128) -> dict:
     """Sample a random scene description.
 
@@ -295,20 +315,7 @@ def sample_scene(rng: np.random.Generator, image_size: int = 128) -> dict:
         obj['bbox'] = _bbox(outline, image_size)
         obj['position'] = position_phrase(obj['center'], image_size)
 
-    bg_name = list(BACKGROUNDS)[int(rng.integers(len(BACKGROUNDS)))]
-    bg_rgb = np.clip(
-        np.asarray(BACKGROUNDS[bg_name]) + rng.integers(-6, 7, size=3), 0, 255)
-    background = dict(
-        name=bg_name,
-        rgb=[int(v) for v in bg_rgb],
-        pattern=BACKGROUND_PATTERNS[int(
-            rng.integers(len(BACKGROUND_PATTERNS)))],
-        gradient_angle=round(float(rng.uniform(0, 360)), 2),
-        gradient_strength=round(float(rng.uniform(4, 14)), 2),
-        stripe_angle=round(float(rng.uniform(0, 180)), 2),
-        stripe_period=round(float(rng.uniform(0.06, 0.14)) * image_size, 2),
-        noise_seed=int(rng.integers(2**31)),
-    )
+    background = sample_background(rng, image_size)
     return dict(
         width=image_size,
         height=image_size,

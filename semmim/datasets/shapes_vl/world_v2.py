@@ -29,7 +29,7 @@ from typing import Dict, FrozenSet, List, Sequence, Tuple
 import numpy as np
 
 from . import scene as v1
-from .language import _annotate, _pick
+from .language import _annotate, _collect_questions, _pick
 
 # ------------------------------------------------------------------ world
 SHAPES: Tuple[str, ...] = ('circle', 'square', 'triangle', 'cross')
@@ -178,20 +178,7 @@ def sample_scene(rng: np.random.Generator, image_size: int = 64) -> dict:
         outline = v1.shape_outline(obj['shape'], obj['center'], obj['radius'],
                                    obj['rotation'])
         obj['bbox'] = v1._bbox(outline, image_size)
-    bg_name = list(BACKGROUNDS)[int(rng.integers(len(BACKGROUNDS)))]
-    bg_rgb = np.clip(
-        np.asarray(BACKGROUNDS[bg_name]) + rng.integers(-6, 7, size=3), 0, 255)
-    background = dict(
-        name=bg_name,
-        rgb=[int(v) for v in bg_rgb],
-        pattern=BACKGROUND_PATTERNS[int(rng.integers(
-            len(BACKGROUND_PATTERNS)))],
-        gradient_angle=round(float(rng.uniform(0, 360)), 2),
-        gradient_strength=round(float(rng.uniform(4, 14)), 2),
-        stripe_angle=round(float(rng.uniform(0, 180)), 2),
-        stripe_period=round(float(rng.uniform(0.06, 0.14)) * image_size, 2),
-        noise_seed=int(rng.integers(2**31)),
-    )
+    background = v1.sample_background(rng, image_size)
     return dict(
         width=image_size,
         height=image_size,
@@ -535,18 +522,9 @@ def generate_questions(scene: dict,
         lambda: _q_count(scene, rng),
         lambda: _q_exist(scene, rng),
     ]
-    questions = [_q_exist(scene, rng), _q_count(scene, rng)]
-    seen = {q['key'] for q in questions}
-    for _ in range(200):
-        if len(questions) >= num:
-            break
-        q = _pick(rng, makers)()
-        if q['key'] not in seen:
-            seen.add(q['key'])
-            questions.append(q)
-    for q in questions:
-        del q['key']
-    return questions[:num]
+    return _collect_questions(
+        [_q_exist(scene, rng), _q_count(scene, rng)], makers, rng, num,
+        tries=200)
 
 
 def meta_vocab() -> dict:

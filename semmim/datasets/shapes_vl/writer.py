@@ -166,21 +166,6 @@ def _meta(settings: dict,
           complete: bool,
           num_questions: Dict[str, int] | None = None,
           semantics: Dict[str, dict] | None = None) -> dict:
-    if settings.get('world') == 'v2':
-        meta = dict(settings)
-        meta.update(
-            complete=complete,
-            image_id_offset=dict(IMAGE_ID_OFFSET),
-            ids='image_id = offset[split] + index; question_id = image_id '
-            '* 10 + k; COCO caption annotation id = image_id * 10 + k',
-            captions_per_image=CAPTIONS_PER_IMAGE,
-            questions_per_image=QUESTIONS_PER_IMAGE,
-            num_questions=dict(num_questions or {}),
-            vocab=world_v2.meta_vocab(),
-            spatial=world_v2.spatial_meta(),
-            semantics=dict(semantics or {}),
-            files=annotation_files())
-        return meta
     meta = dict(settings)
     meta.update(
         complete=complete,
@@ -189,7 +174,14 @@ def _meta(settings: dict,
         '+ k; COCO caption annotation id = image_id * 10 + k',
         captions_per_image=CAPTIONS_PER_IMAGE,
         questions_per_image=QUESTIONS_PER_IMAGE,
-        num_questions=dict(num_questions or {}),
+        num_questions=dict(num_questions or {}))
+    if settings.get('world') == 'v2':
+        meta.update(vocab=world_v2.meta_vocab(),
+                    spatial=world_v2.spatial_meta(),
+                    semantics=dict(semantics or {}),
+                    files=annotation_files())
+        return meta
+    meta.update(
         vocab=dict(
             shapes=list(scene_lib.SHAPES),
             colors=_lists(scene_lib.COLORS),
