@@ -423,6 +423,15 @@ def _relation_cells(relation: str, side: str) -> Tuple[str, str]:
     return cells if relation == 'above' else cells[::-1]
 
 
+def caption_colours(data_info: dict) -> Tuple[str, ...]:
+    """The sorted colours of the objects a sample's caption names.
+
+    A key for :class:`~semmim.datasets.HardBatchSampler`: images that share
+    it differ only in shape and layout.
+    """
+    return tuple(sorted(c for c, _, _ in parse_caption(data_info['text'])))
+
+
 def caption_true(caption: str | Meaning, scene: dict) -> bool:
     """Whether a (complete) v2 caption is true of a scene: it names exactly
     the scene's objects, each with its colour, shape and quadrant."""
