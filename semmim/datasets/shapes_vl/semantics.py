@@ -14,11 +14,13 @@ For each split the generator reports (``meta.json``, ``semantics``):
   and quadrants; ``no_layout_oracle`` colours and shapes. A retriever
   scores a pair 1 when what it knows of the caption matches what it knows
   of the image, 0 otherwise; ties are broken at random, so R@1 is the
-  expected share of hits (:func:`recall_at_1`).
+  expected share of hits (:func:`recall_at_1`); R@5, R@10 and their mean
+  with R@1 (``mean_recall``, the retrieval metric's ``r_mean``) likewise.
 """
 from __future__ import annotations
 
 from collections import Counter
+from math import comb
 from typing import Callable, Dict, Hashable, List, Sequence
 
 import numpy as np
@@ -71,32 +73,61 @@ def _result(tr, ir) -> dict:
         tr_r1=round(tr, 2), ir_r1=round(ir, 2), mean=round((tr + ir) / 2, 2))
 
 
+def _hit(total: int, top: int, good_top: int, good: int, k: int) -> float:
+    """P(one of ``good`` right answers is in the first ``k``) when ``top``
+    candidates (``good_top`` of them right) tie above the other ``total -
+    top`` and ties are broken at random."""
+    if k <= top:
+        return 1 - comb(top - good_top, k) / comb(top, k)
+    if good_top:
+        return 1.0
+    rest = total - top
+    if k - top >= rest:
+        return float(good > 0)
+    return 1 - comb(rest - good, k - top) / comb(rest, k - top)
+
+
 def view_recall(image_keys: Sequence[Hashable],
                 caption_keys: Sequence[Hashable],
-                caption_image: Sequence[int]) -> dict:
+                caption_image: Sequence[int],
+                ks: Sequence[int] = (1, )) -> dict:
     """:func:`recall_at_1` of the 0/1 score ``caption_key == image_key``,
-    computed by counting (no ``captions x images`` matrix)."""
+    computed by counting (no ``captions x images`` matrix).
+
+    ``ks`` must hold 1. With ``ks`` other than ``(1,)`` it also gives
+    ``tr_r{k}`` / ``ir_r{k}`` for each k and ``mean_recall``, their mean
+    over k and both directions (the retrieval metric's ``r_mean``), with
+    ties broken at random.
+    """
     gt = list(caption_image)
+    num_images, num_captions = len(image_keys), len(caption_keys)
     images_with = Counter(image_keys)
     captions_with = Counter(caption_keys)
-    ir = []
-    for c, key in enumerate(caption_keys):
-        n = images_with.get(key, 0)
-        if n == 0:  # true of no image: every image ties at 0
-            ir.append(1 / len(image_keys))
-        else:
-            ir.append(float(image_keys[gt[c]] == key) / n)
     own: List[List[Hashable]] = [[] for _ in image_keys]
     for c, i in enumerate(gt):
         own[i].append(caption_keys[c])
-    tr = []
+    tr: Dict[int, list] = {k: [] for k in ks}
+    ir: Dict[int, list] = {k: [] for k in ks}
+    for c, key in enumerate(caption_keys):
+        top = images_with.get(key, 0) or num_images  # none: all tie at 0
+        right = float(image_keys[gt[c]] == key or top == num_images)
+        for k in ks:
+            ir[k].append(_hit(num_images, top, int(right), 1, k))
     for i, key in enumerate(image_keys):
-        n = captions_with.get(key, 0)
-        if n == 0:
-            tr.append(len(own[i]) / len(caption_keys))
-        else:
-            tr.append(sum(k == key for k in own[i]) / n)
-    return _result(tr, ir)
+        top = captions_with.get(key, 0)
+        good_top = sum(k == key for k in own[i])
+        if top == 0:
+            top, good_top = num_captions, len(own[i])
+        for k in ks:
+            tr[k].append(_hit(num_captions, top, good_top, len(own[i]), k))
+    out = _result(tr[1], ir[1])
+    if tuple(ks) != (1, ):
+        for k in ks:
+            out[f'tr_r{k}'] = round(100 * float(np.mean(tr[k])), 2)
+            out[f'ir_r{k}'] = round(100 * float(np.mean(ir[k])), 2)
+        out['mean_recall'] = round(float(np.mean(
+            [out[f'{d}_r{k}'] for d in ('tr', 'ir') for k in ks])), 2)
+    return out
 
 
 def split_semantics(scenes: Sequence[dict],
@@ -109,7 +140,8 @@ def split_semantics(scenes: Sequence[dict],
 
     Returns:
         dict: ``num_images``, ``num_captions``, ``caption_ambiguity``,
-        ``unique_captions`` and one R@1 dict per view of :data:`VIEWS`.
+        ``unique_captions`` and one recall dict per view of :data:`VIEWS`
+        (R@1, and R@1 / 5 / 10 with their ``mean_recall``).
     """
     image_meanings = [scene_meaning(s) for s in scenes]
     caption_meanings, caption_image = [], []
@@ -135,7 +167,7 @@ def split_semantics(scenes: Sequence[dict],
     for view in VIEWS:
         out[view] = view_recall([project(m, view) for m in image_meanings],
                                 [project(m, view) for m in caption_meanings],
-                                caption_image)
+                                caption_image, ks=(1, 5, 10))
     return out
 
 
