@@ -143,6 +143,17 @@ def tiny_shapes(tmp_path_factory):
     return str(root)
 
 
+@pytest.fixture(scope='session')
+def tiny_shapes_v2(tmp_path_factory):
+    """A tiny Shapes-VL v2 (16 / 4 / 4 images of 64 px), the demo's world."""
+    from semmim.datasets.shapes_vl import generate_shapes_vl
+    root = tmp_path_factory.mktemp('shapes_vl_v2')
+    generate_shapes_vl(str(root), num_train=16, num_val=4, num_test=4,
+                       image_size=64, seed=0, num_workers=1, progress=False,
+                       world='v2')
+    return str(root)
+
+
 def tiny_train_config(path, data_root: str, extra: str = '') -> str:
     """Write a config inheriting the demo config with a toy model and data;
     return its path."""
