@@ -50,6 +50,16 @@ def shapes_vl_samples(data_root: str,
             for i in indices]
 
 
+def shapes_vl_world(data_root: str) -> str:
+    """``'v1'`` or ``'v2'``: the ``world`` of a Shapes-VL ``meta.json``
+    (``'v1'`` when it has none, or there is no ``meta.json``)."""
+    path = osp.join(data_root, 'meta.json')
+    if not osp.isfile(path):
+        return 'v1'
+    with open(path) as f:
+        return json.load(f).get('world', 'v1')
+
+
 def file_samples(paths: Sequence[str],
                  captions: Optional[Sequence[str]] = None) -> List[dict]:
     """Samples from image files (a directory is read in sorted order); no

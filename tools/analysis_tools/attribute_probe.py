@@ -25,8 +25,6 @@ Example:
         --out work_dirs/demo/analysis/attribute_probe.json
 """
 import argparse
-import json
-import os.path as osp
 import time
 
 import numpy as np
@@ -45,6 +43,7 @@ from semmim.visualization.attributes import (DEFAULT_TEMPLATE,
 from semmim.visualization.attributes_v2 import (format_object_scores,
                                                 object_attribute_scores)
 from semmim.visualization.patch_codes import image_size_of, load_images
+from semmim.visualization.samples import shapes_vl_world
 from semmim.visualization.tool_args import (add_model_args, add_sample_args,
                                             default_out, load_model,
                                             load_samples, write_json)
@@ -71,7 +70,8 @@ def main(argv=None):
         if field not in args.template:
             raise SystemExit(f'--template {args.template!r} has no {field}')
     start = time.time()
-    if _world(args.data_root) == 'v2':
+    # without meta.json: v1, and shapes_vl_vocab says what is missing
+    if shapes_vl_world(args.data_root) == 'v2':
         return probe_v2(args, start)
     samples = single_object(load_samples(args))
     if not samples:
@@ -113,14 +113,6 @@ def main(argv=None):
     write_json(out, report)
     print(f'wrote {out} ({time.time() - start:.1f} s)')
     return report
-
-
-def _world(data_root: str) -> str:
-    path = osp.join(data_root, 'meta.json')
-    if not osp.isfile(path):
-        return 'v1'  # shapes_vl_vocab says what is missing
-    with open(path) as f:
-        return json.load(f).get('world', 'v1')
 
 
 def probe_v2(args, start: float) -> dict:

@@ -8,33 +8,58 @@
 #   bash tools/demo/downstream_shapes_vl.sh [TASK ...]    # default: all three
 #
 # Environment: CKPT (default work_dirs/demo/pretrain/last.pth), WORK
-# (default work_dirs/demo/downstream), PYTHON (default python).
+# (default work_dirs/demo/downstream), PYTHON (default python), WORLD (v1,
+# the default, or v2: Shapes-VL v2 with its fitted 72-token vocabulary, for
+# a checkpoint of configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py;
+# docs/shapes_vl_v2.md). A task whose config is missing is skipped, said
+# so, and the script exits 1 after the others.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 CKPT=${CKPT:-work_dirs/demo/pretrain/last.pth}
 WORK=${WORK:-work_dirs/demo/downstream}
 PYTHON=${PYTHON:-python}
+WORLD=${WORLD:-v1}
 TASKS=("$@")
 [ ${#TASKS[@]} -eq 0 ] && TASKS=(retrieval caption vqa)
 
-if [ ! -f "$CKPT" ]; then
-    echo "no pre-training checkpoint at $CKPT: run bash tools/demo.sh first" >&2
-    exit 1
-fi
+case "$WORLD" in
+    v1) declare -A CONFIG=(
+            [retrieval]=configs/retrieval/semmim-retrieval_small_1xb64_shapes-vl.py
+            [caption]=configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py
+            [vqa]=configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py
+        ) ;;
+    v2) declare -A CONFIG=(
+            [retrieval]=configs/retrieval/semmim-retrieval_small_1xb64_shapes-vl-v2.py
+            [caption]=configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl-v2.py
+            [vqa]=configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl-v2.py
+        ) ;;
+    *) echo "WORLD=$WORLD: Shapes-VL v1 or v2" >&2; exit 1 ;;
+esac
 
-declare -A CONFIG=(
-    [retrieval]=configs/retrieval/semmim-retrieval_small_1xb64_shapes-vl.py
-    [caption]=configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py
-    [vqa]=configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py
-)
-
+MISSING=()
 for task in "${TASKS[@]}"; do
     config=${CONFIG[$task]:-}
     if [ -z "$config" ]; then
         echo "unknown task $task (retrieval, caption or vqa)" >&2
         exit 1
     fi
+    if [ ! -f "$config" ]; then
+        echo "$task on Shapes-VL $WORLD: no config $config; skipping" \
+            "$task" >&2
+        MISSING+=("$task")
+    fi
+done
+
+if [ ! -f "$CKPT" ]; then
+    echo "no pre-training checkpoint at $CKPT: run bash tools/demo.sh first" >&2
+    exit 1
+fi
+mkdir -p "$WORK"
+
+for task in "${TASKS[@]}"; do
+    config=${CONFIG[$task]}
+    [ -f "$config" ] || continue
     dir="$WORK/$task"
     echo
     echo "==> $task: fine-tune $config from $CKPT"
@@ -54,3 +79,9 @@ for task in "${TASKS[@]}"; do
     awk '/^(Retrieval on|Captioning on|VQA accuracy)/ {buf = ""; on = 1}
          on {buf = buf $0 "\n"} END {printf "%s", buf}' "$dir.test.log"
 done
+
+if [ ${#MISSING[@]} -gt 0 ]; then
+    echo >&2
+    echo "skipped on Shapes-VL $WORLD (no config): ${MISSING[*]}" >&2
+    exit 1
+fi
