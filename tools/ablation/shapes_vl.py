@@ -744,15 +744,15 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         '',
         '* **mean ± sd (95 % CI)**: over the seeds, sample standard '
         'deviation, t interval of the mean.',
-        '* **difference vs SemMIM**: the variant minus SemMIM, seed by '
-        'seed (the same seed gives both the same initial weights of the '
-        'shared parts and the same data order), its 95 % t interval and '
-        'the paired t-test p value.',
+        '* **difference vs SemMIM**: the variant minus SemMIM, paired by '
+        'seed (the runs of one seed share `randomness.seed`), its 95 % t '
+        'interval and the paired t-test p value.',
         '* **resolved**: the interval of the paired difference excludes 0. '
         'An unresolved row says that this study cannot tell the variant '
         'from SemMIM at this noise level, not that they are equal.',
         '* **same direction**: whether our mean difference has the sign of '
-        'the paper\'s (for unresolved rows, a coin toss).',
+        'the paper\'s; for an unresolved row the sign itself is not '
+        'established.',
         '',
         '## Results',
         '',
