@@ -413,3 +413,59 @@ def test_end_to_end_smoke_run_and_rerun(tmp_path):
     assert again.returncode == 0
     assert again.stdout.count('reused') == 2
     assert 'stage 1/5' not in again.stdout
+
+
+def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
+    """The stage runner around a fake tools/train.py / tools/test.py: the
+    final checkpoint is kept and named, earlier ones go; the metrics come
+    from the dump of MMEngine's LoggerHook; a failure names the log."""
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text('{"world": "v2"}')
+    work = str(tmp_path / 'work')
+
+    def fake_call(argv, cwd, stdout, stderr, env):
+        out = argv[argv.index('--work-dir') + 1]
+        if argv[1] == 'tools/train.py':
+            for name in ('epoch_1.pth', 'epoch_2.pth'):
+                open(osp.join(out, name), 'w').close()
+            with open(osp.join(out, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(out, 'epoch_2.pth'))
+        elif 'fail' in argv[-1]:
+            return 3
+        else:
+            os.makedirs(osp.join(out, '20260101_000000'))
+            with open(osp.join(out, '20260101_000000',
+                               '20260101_000000.json'), 'w') as f:
+                json.dump({'retrieval/tr_r1': 12.5, 'time': 0.3}, f)
+        return 0
+
+    monkeypatch.setattr(A.subprocess, 'call', fake_call)
+    runner = A.CommandRunner(python='PY', data_root=str(data))
+    res = runner(work, 'semmim', 0, 'pretrain')
+    out = A.stage_dir(work, 'semmim', 0, 'pretrain')
+    assert res['checkpoint'] == osp.join(out, 'epoch_2.pth')
+    assert sorted(f for f in os.listdir(out) if f.endswith('.pth')) == [
+        'epoch_2.pth']
+    assert len(res['data']) == 12
+    A.write_json_atomic(osp.join(out, 'result.json'), res)
+    assert runner(work, 'semmim', 0, 'itc')['metrics'] == {
+        'retrieval/tr_r1': 12.5}
+    failing = A.CommandRunner(python='PY', options=['fail=1'])
+    with pytest.raises(A.StudyError, match=r'two_stage failed \(exit 3\); '
+                       r'see .*two_stage/stage.log'):
+        failing(work, 'semmim', 0, 'two_stage')
+
+
+def test_runs_on_other_data_are_flagged(tmp_path):
+    work = str(tmp_path)
+    A.Study(work, ['semmim'], [0, 1], FakeRunner(), log=lambda s: None,
+            clock=Clock()).run()
+    assert A.data_warning(A.aggregate(work, ['semmim'], [0, 1])) is None
+    for seed, data in ((0, 'aaa'), (1, 'bbb')):
+        path = osp.join(A.stage_dir(work, 'semmim', seed, 'pretrain'),
+                        'result.json')
+        A.write_json_atomic(path, dict(A.read_json(path), data=data))
+    res = A.aggregate(work, ['semmim'], [0, 1])
+    assert res['data'] == {'aaa': ['semmim/0'], 'bbb': ['semmim/1']}
+    assert '2 different datasets' in A.data_warning(res)

@@ -19,6 +19,7 @@ Examples:
     python tools/ablation/shapes_vl.py --aggregate-only --doc
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -388,17 +389,35 @@ class CommandRunner:
             raise StudyError(
                 f'{variant} seed {seed}: {stage} failed (exit {rc}); see '
                 f'{log}')
+        data = dict(data=self.data_fingerprint())
         if stage in ('pretrain', 'vqa_train'):
             ckpt = last_checkpoint(out)
             if ckpt is None:
                 raise StudyError(f'{variant} seed {seed}: {stage} finished '
                                  f'without a checkpoint in {out}')
-            return dict(checkpoint=ckpt)
+            # the final checkpoint is kept; earlier ones only served a
+            # resume (each is 70 MB)
+            for name in os.listdir(out):
+                path = osp.join(out, name)
+                if name.endswith('.pth') and not osp.samefile(path, ckpt):
+                    os.remove(path)
+            return dict(checkpoint=ckpt, **data)
         metrics = read_test_metrics(out, before)
         if metrics is None:
             raise StudyError(f'{variant} seed {seed}: {stage} wrote no '
                              f'metrics in {out} (see {log})')
-        return dict(metrics=metrics)
+        return dict(metrics=metrics, **data)
+
+    def data_fingerprint(self) -> Optional[str]:
+        """The first 12 hex digits of the SHA-256 of the dataset's
+        meta.json (the generator's settings and figures): runs on
+        different data must not be compared."""
+        root = self.data_root or osp.join(REPO, DATA_ROOT)
+        try:
+            with open(osp.join(root, 'meta.json'), 'rb') as f:
+                return hashlib.sha256(f.read()).hexdigest()[:12]
+        except OSError:
+            return None
 
 
 def has_checkpoint(folder: str) -> bool:
@@ -535,7 +554,23 @@ def aggregate(work_dir: str, variants: Sequence[str],
         paper={v: dict(table=p[0], row=p[1], TR=p[2], IR=p[3], VQA=p[4])
                for v, p in PAPER.items() if v in variants},
         runs=runs, aggregate=table,
+        data=data_fingerprints(work_dir, variants, seeds),
         stage_wall_s=stage_times(work_dir, variants, seeds))
+
+
+def data_fingerprints(work_dir, variants, seeds) -> dict:
+    """Fingerprint of the data -> the runs (``variant/seed``) that used
+    it, over every stage result that records one."""
+    out = {}
+    for v in variants:
+        for s in seeds:
+            for stage in STAGE_NAMES:
+                res = stage_result(work_dir, v, s, stage)
+                if res and res.get('data'):
+                    runs = out.setdefault(res['data'], [])
+                    if f'{v}/{s}' not in runs:
+                        runs.append(f'{v}/{s}')
+    return out
 
 
 def stage_times(work_dir, variants, seeds) -> dict:
@@ -635,6 +670,18 @@ def plot(results: dict, path: str,
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def data_warning(results: dict) -> Optional[str]:
+    """A line when the runs did not all see the same data."""
+    data = results.get('data') or {}
+    if len(data) < 2:
+        return None
+    parts = '; '.join(f'{k}: {", ".join(v[:3])}'
+                      f'{" ..." if len(v) > 3 else ""}'
+                      for k, v in data.items())
+    return (f'the runs used {len(data)} different datasets (meta.json '
+            f'fingerprints {parts}); rerun the runs on old data')
 
 
 # ---------------------------------------------------------------- the page
@@ -768,6 +815,8 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
     else:
         lines += [f'Made by `{results.get("command", "")}` '
                   f'(seeds {", ".join(map(str, results["seeds"]))}).', '']
+        if data_warning(results):
+            lines += [f'**Warning**: {data_warning(results)}.', '']
         if figure:
             lines += [f'![the ablation](figures/{osp.basename(figure)})',
                       '']
@@ -863,6 +912,9 @@ def main(argv=None) -> int:
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(tables + '\n')
     print(tables)
+    warning = data_warning(results)
+    if warning:
+        print(f'WARNING: {warning}')
     figure = osp.join(args.work_dir, 'ablation_shapes_vl.png')
     if results['runs']:
         plot(results, figure)
