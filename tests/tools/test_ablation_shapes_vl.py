@@ -131,13 +131,16 @@ class FakeRunner:
     """Stands in for the subprocesses: records the stages it ran; metrics
     are a function of variant and seed; fails on request (a kill)."""
 
-    def __init__(self, fail_at=None):
+    def __init__(self, fail_at=None, error_at=None):
         self.calls = []
         self.fail_at = fail_at
+        self.error_at = error_at
 
     def __call__(self, work_dir, variant, seed, stage):
         if (variant, seed, stage) == self.fail_at:
             raise KeyboardInterrupt  # killed in the middle of the stage
+        if (variant, seed, stage) == self.error_at:
+            raise A.StudyError(f'{variant} seed {seed}: {stage} failed')
         self.calls.append((variant, seed, stage))
         if stage in ('pretrain', 'vqa_train'):
             return dict(checkpoint=f'{variant}-{seed}-{stage}.pth')
@@ -197,6 +200,23 @@ def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
     A.Study(work, ['semmim', 'mim-none'], [0, 1], third,
             log=lambda s: None).run()
     assert third.calls == []
+
+
+def test_a_failed_stage_ends_its_run_not_the_study(tmp_path):
+    lines = []
+    runner = FakeRunner(error_at=('semmim', 0, 'itc'))
+    failures = A.Study(str(tmp_path), ['semmim'], [0, 1], runner,
+                       log=lines.append, clock=Clock()).run()
+    assert failures == ['semmim seed 0: itc failed']
+    assert '[run 1/2] semmim seed 0: FAILED: semmim seed 0: itc failed' \
+        in lines
+    assert [c for c in runner.calls if c[1] == 0] == [
+        ('semmim', 0, 'pretrain')]
+    assert len([c for c in runner.calls if c[1] == 1]) == 5
+    again = FakeRunner()
+    assert A.Study(str(tmp_path), ['semmim'], [0, 1], again,
+                   log=lambda s: None).run() == []
+    assert again.calls == [('semmim', 0, s) for s in A.STAGE_NAMES[1:]]
 
 
 def test_progress_estimates_what_is_left(tmp_path):

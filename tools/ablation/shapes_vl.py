@@ -480,30 +480,26 @@ class Study:
         return [s for s in STAGE_NAMES
                 if stage_result(self.work_dir, variant, seed, s) is None]
 
-    def run(self) -> None:
+    def run(self) -> List[str]:
+        """Run what is left; return the failures (one line each). A failed
+        stage ends its run, not the study: the next run starts, and a
+        rerun retries the failed stage."""
         total = len(self.plan)
-        run_times = []
+        run_times, failures = [], []
         todo = [sum(bool(self.pending(v, s)) for v, s in self.plan[k:])
                 for k in range(total)]
         for k, (variant, seed) in enumerate(self.plan, 1):
             pending = self.pending(variant, seed)
             start = self.clock()
-            for i, stage in enumerate(STAGES, 1):
-                if stage.name not in pending:
-                    continue
-                self.log(f'[run {k}/{total}] {variant} seed {seed}: '
-                         f'stage {i}/{len(STAGES)} {stage.title} ...')
-                t0 = self.clock()
-                result = self.runner(self.work_dir, variant, seed,
-                                     stage.name)
-                result = dict(result, stage=stage.name, variant=variant,
-                              seed=seed, wall_s=round(self.clock() - t0, 1))
-                write_json_atomic(
-                    osp.join(stage_dir(self.work_dir, variant, seed,
-                                       stage.name), 'result.json'), result)
-                self.log(f'[run {k}/{total}] {variant} seed {seed}: '
-                         f'stage {i}/{len(STAGES)} {stage.title} done in '
-                         f'{fmt_duration(result["wall_s"])}')
+            head = f'[run {k}/{total}] {variant} seed {seed}'
+            try:
+                for i, stage in enumerate(STAGES, 1):
+                    if stage.name in pending:
+                        self.run_stage(head, i, variant, seed, stage)
+            except StudyError as err:
+                failures.append(str(err))
+                self.log(f'{head}: FAILED: {err}')
+                continue
             elapsed = self.clock() - start
             if pending:
                 run_times.append(elapsed)
@@ -512,6 +508,20 @@ class Study:
                     if run_times else (0.0 if not left_runs else None))
             self.log(progress_line(k, total, variant, seed, elapsed, left,
                                    reused=not pending))
+        return failures
+
+    def run_stage(self, head: str, i: int, variant: str, seed: int,
+                  stage: Stage) -> None:
+        what = f'{head}: stage {i}/{len(STAGES)} {stage.title}'
+        self.log(f'{what} ...')
+        t0 = self.clock()
+        result = self.runner(self.work_dir, variant, seed, stage.name)
+        result = dict(result, stage=stage.name, variant=variant, seed=seed,
+                      wall_s=round(self.clock() - t0, 1))
+        write_json_atomic(
+            osp.join(stage_dir(self.work_dir, variant, seed, stage.name),
+                     'result.json'), result)
+        self.log(f'{what} done in {fmt_duration(result["wall_s"])}')
 
 
 # ---------------------------------------------------------------- aggregate
@@ -853,7 +863,9 @@ def parse_args(argv=None):
     p.add_argument('--variants', nargs='+', default=VARIANTS,
                    choices=VARIANTS, help='default: all')
     p.add_argument('--seeds', nargs='+', type=int, default=list(SEEDS))
-    p.add_argument('--work-dir', default='work_dirs/ablation_shapes_vl')
+    p.add_argument('--work-dir', default=None,
+                   help='default: work_dirs/ablation_shapes_vl (with '
+                   '--smoke: work_dirs/ablation_shapes_vl_smoke)')
     p.add_argument('--data-root', default=None,
                    help=f'Shapes-VL v2 data (default: the configs\', '
                    f'{DATA_ROOT})')
@@ -893,6 +905,9 @@ def dry_run(study: Study, runner: CommandRunner) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.work_dir is None:
+        args.work_dir = 'work_dirs/ablation_shapes_vl' + (
+            '_smoke' if args.smoke else '')
     args.work_dir = osp.abspath(args.work_dir)
     if args.data_root:
         args.data_root = osp.abspath(args.data_root)
@@ -902,8 +917,7 @@ def main(argv=None) -> int:
     if args.dry_run:
         dry_run(study, runner)
         return 0
-    if not args.aggregate_only:
-        study.run()
+    failures = [] if args.aggregate_only else study.run()
     results = aggregate(args.work_dir, args.variants, args.seeds)
     results['command'] = 'python tools/ablation/shapes_vl.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
@@ -926,6 +940,10 @@ def main(argv=None) -> int:
                   figure=DOC_FIGURE if results['runs'] else None)
         print(f'page: {DOC}')
     print(f'results: {osp.join(args.work_dir, "results.json")}')
+    if failures:
+        print(f'{len(failures)} run(s) failed (a rerun retries them):\n' +
+              '\n'.join(failures), file=sys.stderr)
+        return 1
     return 0
 
 
