@@ -17,7 +17,7 @@ from tests.conftest import REPO
 PAGES = ['README.md', 'configs/semmim/README.md', 'docs/get_started.md',
          'docs/benchmarks.md',
          'projects/shapes_vl_code_purity/README.md',
-         'projects/shapes_vl_v2/README.md']
+         'projects/shapes_vl_v2/README.md', 'docs/ablation_shapes_vl.md']
 # arguments naming these must exist in the repository (data/, work_dirs/
 # and placeholders such as PRETRAIN.pth are made by the user)
 REPO_DIRS = ('configs/', 'tools/', 'docs/', 'projects/', 'semmim/',
@@ -28,6 +28,8 @@ LAUNCHERS = {
                                                          'pytorch'] + a[2:]),
     'tools/dist_test.sh': lambda a: ('tools/test.py', a[:2] + [
         '--launcher', 'pytorch'] + a[3:]),
+    'tools/ablation/shapes_vl.sh': lambda a: ('tools/ablation/shapes_vl.py',
+                                              a),
     'tools/slurm_train.sh': lambda a: ('tools/train.py', [
         a[2], f'--work-dir={a[3] if len(a) > 3 else "work_dirs/" + a[1]}',
         '--launcher=slurm'] + a[4:]),

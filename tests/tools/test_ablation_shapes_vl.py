@@ -1,0 +1,491 @@
+"""The miniature ablation's harness (tools/ablation/shapes_vl.py): the
+statistics on hand-made numbers, aggregation over a fake work dir, resume
+with a fake stage runner, progress lines, the variant configs and the page.
+The end-to-end run (every stage a few steps) is marked slow."""
+import importlib.util
+import json
+import math
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from tests.conftest import REPO
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location(
+        'ablation_shapes_vl', osp.join(REPO, 'tools', 'ablation',
+                                       'shapes_vl.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+A = _load()
+
+
+# ---------------------------------------------------------------- statistics
+def test_t_quantiles_match_the_table():
+    # two-sided 95 % critical values of Student's t (any statistics book)
+    for df, value in [(1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228),
+                      (30, 2.042)]:
+        assert A.t_ppf(0.975, df) == pytest.approx(value, abs=1e-3)
+    assert A.t_ppf(0.025, 2) == pytest.approx(-4.303, abs=1e-3)
+    # P(T > 0) = 1/2; df = 1 is the Cauchy: P(T > 1) = 1/4
+    assert A.t_sf(0.0, 5) == pytest.approx(0.5)
+    assert A.t_sf(1.0, 1) == pytest.approx(0.25)
+    assert A.t_sf(-1.0, 1) == pytest.approx(0.75)
+
+
+def test_t_matches_scipy():
+    stats = pytest.importorskip('scipy.stats')
+    for df in (1, 2, 3, 7, 23):
+        for t in (-3.1, -0.4, 0.2, 1.7, 9.0):
+            assert A.t_sf(t, df) == pytest.approx(stats.t.sf(t, df),
+                                                  rel=1e-9, abs=1e-12)
+        assert A.t_ppf(0.9, df) == pytest.approx(stats.t.ppf(0.9, df),
+                                                 rel=1e-9)
+
+
+def test_summarize_by_hand():
+    s = A.summarize([1.0, 2.0, 3.0, 4.0])
+    std = math.sqrt(5 / 3)  # squared deviations 2.25+.25+.25+2.25 over 3
+    half = 3.182446 * std / 2  # t(0.975, 3) * sd / sqrt(4)
+    assert s['n'] == 4 and s['mean'] == pytest.approx(2.5)
+    assert s['std'] == pytest.approx(std)
+    assert s['ci'] == pytest.approx([2.5 - half, 2.5 + half], abs=1e-5)
+    one = A.summarize([7.0])
+    assert one['mean'] == 7.0 and one['std'] is None and one['ci'] is None
+
+
+def test_paired_by_hand():
+    # differences 2, 3, 2: mean 7/3, sd 1/sqrt(3), se 1/3, t = 7
+    p = A.paired([3.0, 5.0, 4.0], [1.0, 2.0, 2.0])
+    assert p['mean'] == pytest.approx(7 / 3)
+    assert p['std'] == pytest.approx(1 / math.sqrt(3))
+    assert p['t'] == pytest.approx(7.0)
+    half = 4.302653 / 3
+    assert p['ci'] == pytest.approx([7 / 3 - half, 7 / 3 + half], abs=1e-5)
+    # two-sided p of t = 7 at 2 df: 1 - 7 / sqrt(7^2 + 2) (closed form)
+    assert p['p'] == pytest.approx(1 - 7 / math.sqrt(51), rel=1e-9)
+    assert p['resolved'] is True
+    # a spread as large as the mean: the interval straddles 0
+    q = A.paired([3.0, 1.0, 4.0], [1.0, 2.0, 2.0])
+    assert q['ci'][0] < 0 < q['ci'][1] and q['resolved'] is False
+    assert 0.05 < q['p'] < 1
+
+
+def test_paired_matches_scipy():
+    stats = pytest.importorskip('scipy.stats')
+    x, y = [10.2, 12.5, 9.1, 11.0], [11.0, 13.9, 9.5, 11.2]
+    ref = stats.ttest_rel(x, y)
+    p = A.paired(x, y)
+    assert p['t'] == pytest.approx(ref.statistic)
+    assert p['p'] == pytest.approx(ref.pvalue)
+
+
+def test_paired_edge_cases():
+    same = A.paired([2.0, 3.0], [1.0, 2.0])  # every seed +1
+    assert same['p'] == 0.0 and same['resolved'] is True
+    zero = A.paired([1.0, 2.0], [1.0, 2.0])
+    assert zero['p'] == 1.0 and zero['resolved'] is False
+    one = A.paired([1.0], [0.5])
+    assert one['mean'] == 0.5 and one['ci'] is None
+    assert one['resolved'] is False
+
+
+def test_paper_directions():
+    # Table 4: w/o MIM 79.0 / 62.3, 77.20 against 81.5 / 64.2, 78.12
+    assert A.paper_difference('mim-none', 'TR') == pytest.approx(-2.5)
+    assert A.paper_difference('mim-none', 'IR') == pytest.approx(-1.9)
+    assert A.paper_difference('mim-none', 'TR+IR') == pytest.approx(-2.2)
+    assert A.paper_difference('mim-none', 'VQA') == pytest.approx(-0.92)
+    assert A.paper_difference('inject-1', 'TR') == pytest.approx(-1.5)
+    assert A.paper_difference('semmim', 'TR') == 0
+    assert A.direction_agrees(-0.3, -2.5) is True
+    assert A.direction_agrees(0.3, -2.5) is False
+    assert A.direction_agrees(0.0, -2.5) is None
+    assert A.direction_agrees(None, -2.5) is None
+
+
+# ---------------------------------------------------------------- progress
+def test_durations_and_progress_line():
+    assert A.fmt_duration(12.4) == '12s'
+    assert A.fmt_duration(252) == '4m12s'
+    assert A.fmt_duration(5400) == '1h30m'
+    assert A.fmt_duration(None) == '?'
+    assert A.progress_line(3, 24, 'mim-none', 2, 252, 5400) == \
+        '[run 3/24] mim-none seed 2: done in 4m12s; ~1h30m left'
+    assert A.progress_line(24, 24, 'inject-1', 2, 60, 0).endswith(
+        'done in 1m00s; nothing left')
+    assert 'reused' in A.progress_line(1, 2, 'semmim', 0, 0, None,
+                                       reused=True)
+
+
+# ---------------------------------------------------------------- resume
+class FakeRunner:
+    """Stands in for the subprocesses: records the stages it ran; metrics
+    are a function of variant and seed; fails on request (a kill)."""
+
+    def __init__(self, fail_at=None, error_at=None):
+        self.calls = []
+        self.fail_at = fail_at
+        self.error_at = error_at
+
+    def __call__(self, work_dir, variant, seed, stage):
+        if (variant, seed, stage) == self.fail_at:
+            raise KeyboardInterrupt  # killed in the middle of the stage
+        if (variant, seed, stage) == self.error_at:
+            raise A.StudyError(f'{variant} seed {seed}: {stage} failed')
+        self.calls.append((variant, seed, stage))
+        if stage in ('pretrain', 'vqa_train'):
+            return dict(checkpoint=f'{variant}-{seed}-{stage}.pth')
+        base = 10.0 * (A.VARIANTS.index(variant) + 1) + seed
+        prefix = 'vqa/' if stage == 'vqa_test' else 'retrieval/'
+        names = ['acc'] if stage == 'vqa_test' else [
+            'tr_r1', 'ir_r1', 'r_mean']
+        return dict(metrics={prefix + n: base + i + (stage == 'two_stage')
+                             for i, n in enumerate(names)})
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 5.0  # every reading 5 s later
+        return self.now
+
+
+def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
+    work = str(tmp_path)
+    first = FakeRunner(fail_at=('mim-none', 0, 'two_stage'))
+    study = A.Study(work, ['semmim', 'mim-none'], [0, 1], first,
+                    log=lambda s: None, clock=Clock())
+    with pytest.raises(KeyboardInterrupt):
+        study.run()
+    assert first.calls == [('semmim', s, st) for s in (0, 1)
+                           for st in A.STAGE_NAMES] + [
+        ('mim-none', 0, 'pretrain'), ('mim-none', 0, 'itc')]
+    # a half-written result (the tmp file of an interrupted write) does
+    # not count, nor does a broken result.json
+    half = osp.join(A.stage_dir(work, 'mim-none', 0, 'two_stage'),
+                    'result.json.tmp')
+    os.makedirs(osp.dirname(half), exist_ok=True)
+    with open(half, 'w') as f:
+        f.write('{"metrics": {"retrieval/tr_r1"')
+    broken = osp.join(A.stage_dir(work, 'semmim', 1, 'vqa_test'),
+                      'result.json')
+    with open(broken, 'w') as f:
+        f.write('{"metr')
+    again = FakeRunner()
+    lines = []
+    A.Study(work, ['semmim', 'mim-none'], [0, 1], again, log=lines.append,
+            clock=Clock()).run()
+    assert again.calls == [('semmim', 1, 'vqa_test')] + [
+        ('mim-none', 0, st) for st in A.STAGE_NAMES[2:]] + [
+        ('mim-none', 1, st) for st in A.STAGE_NAMES]
+    assert lines[-1].startswith('[run 4/4] mim-none seed 1: done in')
+    assert '[run 1/4] semmim seed 0: reused' in lines[0]
+    result = A.read_json(osp.join(A.stage_dir(work, 'mim-none', 0,
+                                              'two_stage'), 'result.json'))
+    assert result['metrics']['retrieval/tr_r1'] == 21.0
+    assert result['wall_s'] == 5.0 and result['seed'] == 0
+    # a third pass runs nothing
+    third = FakeRunner()
+    A.Study(work, ['semmim', 'mim-none'], [0, 1], third,
+            log=lambda s: None).run()
+    assert third.calls == []
+
+
+def test_a_failed_stage_ends_its_run_not_the_study(tmp_path):
+    lines = []
+    runner = FakeRunner(error_at=('semmim', 0, 'itc'))
+    failures = A.Study(str(tmp_path), ['semmim'], [0, 1], runner,
+                       log=lines.append, clock=Clock()).run()
+    assert failures == ['semmim seed 0: itc failed']
+    assert '[run 1/2] semmim seed 0: FAILED: semmim seed 0: itc failed' \
+        in lines
+    assert [c for c in runner.calls if c[1] == 0] == [
+        ('semmim', 0, 'pretrain')]
+    assert len([c for c in runner.calls if c[1] == 1]) == 5
+    again = FakeRunner()
+    assert A.Study(str(tmp_path), ['semmim'], [0, 1], again,
+                   log=lambda s: None).run() == []
+    assert again.calls == [('semmim', 0, s) for s in A.STAGE_NAMES[1:]]
+
+
+def test_progress_estimates_what_is_left(tmp_path):
+    lines = []
+    A.Study(str(tmp_path), ['semmim'], [0, 1, 2], FakeRunner(),
+            log=lines.append, clock=Clock()).run()
+    runs = [line for line in lines if ': done in' in line]
+    # every stage reads the clock twice (10 s), a run once more at each
+    # end: 5 stages x 10 s + 5 s = 55 s
+    assert runs[0] == '[run 1/3] semmim seed 0: done in 55s; ~1m50s left'
+    assert runs[1] == '[run 2/3] semmim seed 1: done in 55s; ~55s left'
+    assert runs[2].endswith('nothing left')
+    stage_lines = [line for line in lines if 'stage 2/5' in line]
+    assert stage_lines[0] == ('[run 1/3] semmim seed 0: stage 2/5 zero-shot '
+                              'ITC retrieval ...')
+
+
+def test_atomic_write_replaces_whole(tmp_path):
+    path = str(tmp_path / 'a' / 'result.json')
+    A.write_json_atomic(path, dict(x=1))
+    A.write_json_atomic(path, dict(x=2))
+    assert A.read_json(path) == dict(x=2)
+    assert os.listdir(osp.dirname(path)) == ['result.json']
+
+
+# ---------------------------------------------------------------- aggregate
+def test_aggregate_over_a_fake_work_dir(tmp_path):
+    work = str(tmp_path)
+    A.Study(work, ['semmim', 'mim-none'], [0, 1, 2], FakeRunner(),
+            log=lambda s: None, clock=Clock()).run()
+    # seed 2 of mim-none lost its VQA test: the run is incomplete
+    os.remove(osp.join(A.stage_dir(work, 'mim-none', 2, 'vqa_test'),
+                       'result.json'))
+    res = A.aggregate(work, ['semmim', 'mim-none'], [0, 1, 2])
+    assert sorted(res['runs']['semmim']) == ['0', '1', '2']
+    assert sorted(res['runs']['mim-none']) == ['0', '1']
+    # semmim: 10 + seed (+ 1 for two-stage); mim-none: 20 + seed
+    assert res['runs']['semmim']['1'] == {
+        'itc/tr_r1': 11.0, 'itc/ir_r1': 12.0, 'itc/r_mean': 13.0,
+        'two_stage/tr_r1': 12.0, 'two_stage/ir_r1': 13.0,
+        'two_stage/r_mean': 14.0, 'vqa/acc': 11.0}
+    ref = res['aggregate']['semmim']['itc/tr_r1']
+    assert ref['mean'] == pytest.approx(11.0)
+    assert ref['std'] == pytest.approx(1.0)
+    assert 'vs_semmim' not in ref
+    row = res['aggregate']['mim-none']['itc/tr_r1']
+    assert row['n'] == 2 and row['mean'] == pytest.approx(20.5)
+    cmp_ = row['vs_semmim']
+    assert cmp_['seeds'] == ['0', '1'] and cmp_['mean'] == 10.0
+    assert cmp_['resolved'] is True  # +10 at every seed
+    assert row['paper_difference'] == pytest.approx(-2.5)
+    assert cmp_['agrees_with_paper'] is False
+    assert res['stage_wall_s']['pretrain']['n'] == 6
+    assert res['paper']['mim-none']['TR'] == 79.0
+    json.dumps(res)  # writable as is
+    table = A.markdown_table(res, 'itc/tr_r1')
+    assert '| mim-none | Table 4 "w/o MIM" | 20.5 ± 0.7' in table
+    assert '+10.0' in table and '| yes | -2.50 | no |' in table
+
+
+def test_page_and_plot(tmp_path):
+    empty = A.aggregate(str(tmp_path), A.VARIANTS, [0, 1, 2])
+    page = str(tmp_path / 'page.md')
+    A.write_doc(empty, page, figure=None)
+    text = open(page).read()
+    assert '**Not yet run.**' in text
+    results = text.split('## Results')[1].split('## Budget')[0]
+    assert not any(c.isdigit() for c in results), results
+    assert '![' not in text and 'Mean wall time' not in text
+    for v in A.VARIANTS:
+        assert f'`projects/ablation_shapes_vl/configs/{v}.py`' in text
+    work = str(tmp_path / 'w')
+    A.Study(work, ['semmim', 'inject-1'], [0, 1], FakeRunner(),
+            log=lambda s: None, clock=Clock()).run()
+    res = A.aggregate(work, ['semmim', 'inject-1'], [0, 1])
+    res['command'] = 'python tools/ablation/shapes_vl.py --seeds 0 1'
+    figure = str(tmp_path / 'fig.png')
+    A.plot(res, figure)
+    with open(figure, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    A.write_doc(res, page, figure=figure)
+    text = open(page).read()
+    assert 'Not yet run' not in text and '![the ablation](figures/fig.png)' \
+        in text
+    assert 'Made by `python tools/ablation/shapes_vl.py --seeds 0 1`' in text
+    assert '| inject-1 | Table 7 "1" |' in text
+
+
+# ---------------------------------------------------------------- configs
+CHANGED = {
+    'semmim': lambda m: (m.mim_head is not None and
+                         m.mim_head.type == 'PatchDistillHead' and
+                         m.mask_generator.masking == 'text_guided' and
+                         m.mask_generator.mask_ratio == 0.3 and
+                         m.vision_backbone.text_inject_start == 4),
+    'mim-none': lambda m: m.mim_head is None and m.mask_generator is None,
+    'mim-pixel': lambda m: (m.mim_head.type == 'PixelMIMHead' and
+                            m.mim_head.embed_dims == 192 and
+                            m.mim_head.patch_size == 8 and
+                            'num_codes' not in m.mim_head),
+    'mask-random': lambda m: (m.mask_generator.masking == 'random' and
+                              m.mask_generator.mask_ratio == 0.3),
+    'mask-ratio-15': lambda m: m.mask_generator.mask_ratio == 0.15,
+    'mask-ratio-45': lambda m: m.mask_generator.mask_ratio == 0.45,
+    'inject-none': lambda m: m.vision_backbone.text_inject_start is None,
+    'inject-1': lambda m: m.vision_backbone.text_inject_start == 1,
+}
+
+
+def test_every_variant_config_changes_its_key():
+    assert set(CHANGED) == set(A.VARIANTS)
+    demo = Config.fromfile(osp.join(
+        REPO, 'configs', 'semmim',
+        'semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py'))
+    for v in A.VARIANTS:
+        cfg = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, f'{v}.py'))
+        assert CHANGED[v](cfg.model), v
+        # everything else is the demo's
+        assert cfg.train_cfg == demo.train_cfg
+        assert cfg.train_dataloader.dataset.data_root == 'data/shapes_vl_v2/'
+        assert cfg.model.text_encoder == demo.model.text_encoder
+        if v != 'semmim':
+            assert not CHANGED['semmim'](cfg.model), v
+
+
+def test_variants_build():
+    from semmim.registry import MODELS
+    from semmim.utils import register_all_modules
+    register_all_modules()
+    for v in ('mim-none', 'mim-pixel', 'inject-1'):
+        cfg = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, f'{v}.py'))
+        model = MODELS.build(cfg.model)
+        assert (model.mim_head is None) == (v == 'mim-none')
+
+
+def test_vqa_config_takes_a_v2_pretraining_checkpoint():
+    """Every parameter of the VQA model is filled, shape for shape, by the
+    v2 demo's pre-training weights (72-token vocabulary)."""
+    import torch
+
+    from semmim.registry import MODELS
+    from semmim.utils import register_all_modules
+    from semmim.utils.checkpoint_io import match_state_dict
+    register_all_modules()
+    pre = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, 'semmim.py'))
+    vqa = Config.fromfile(osp.join(REPO, A.VQA_CFG))
+    assert vqa.train_cfg.max_iters == vqa.param_scheduler[1].end
+    assert vqa.train_dataloader.dataset.data_root == 'data/shapes_vl_v2/'
+    torch.manual_seed(0)
+    state = MODELS.build(pre.model).state_dict()
+    _, report = match_state_dict(MODELS.build(vqa.model), state)
+    assert report.share == 1.0
+    assert not report.missing and not report.mismatched
+    assert 'text_encoder.bert.embeddings.word_embeddings.weight' in \
+        report.found
+
+
+def test_commands(tmp_path):
+    runner = A.CommandRunner(python='PY', data_root='/d', smoke=True)
+    work = str(tmp_path)
+    cmd = runner.command(work, 'mim-none', 2, 'pretrain')
+    assert cmd[:3] == ['PY', 'tools/train.py',
+                       'projects/ablation_shapes_vl/configs/mim-none.py']
+    assert '--resume' not in cmd
+    opts = cmd[cmd.index('--cfg-options') + 1:]
+    assert 'randomness.seed=2' in opts
+    assert 'train_dataloader.dataset.data_root=/d/' in opts
+    assert 'train_cfg.max_epochs=1' in opts
+    # a killed pre-training resumes from its last checkpoint
+    out = A.stage_dir(work, 'mim-none', 2, 'pretrain')
+    os.makedirs(out)
+    open(osp.join(out, 'epoch_1.pth'), 'w').close()
+    with open(osp.join(out, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(out, 'epoch_1.pth'))
+    assert '--resume' in runner.command(work, 'mim-none', 2, 'pretrain')
+    with pytest.raises(A.StudyError, match='pretrain has no result'):
+        runner.command(work, 'mim-none', 2, 'itc')
+    A.write_json_atomic(osp.join(out, 'result.json'),
+                        dict(checkpoint='/c/epoch_2.pth'))
+    two = runner.command(work, 'mim-none', 2, 'two_stage')
+    assert two[1:4] == ['tools/test.py', A.RETRIEVAL_CFG, '/c/epoch_2.pth']
+    assert 'model.topk=16' in two
+    assert 'model.topk=16' not in runner.command(work, 'mim-none', 2, 'itc')
+    ft = runner.command(work, 'mim-none', 2, 'vqa_train')
+    assert 'load_from=/c/epoch_2.pth' in ft and '--resume' not in ft
+    assert 'randomness.seed=2' in ft
+    assert 'model.answer_list=/d/annotations/answer_list.json' in ft
+
+
+@pytest.mark.slow
+def test_end_to_end_smoke_run_and_rerun(tmp_path):
+    """Every stage for real (a few steps on 16 images), then a rerun that
+    runs nothing."""
+    from semmim.datasets.shapes_vl import generate_shapes_vl
+    data = str(tmp_path / 'data')
+    generate_shapes_vl(data, num_train=16, num_val=4, num_test=4, seed=0,
+                       num_workers=1, progress=False, world='v2')
+    work = str(tmp_path / 'work')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'ablation',
+                                    'shapes_vl.py'), '--smoke',
+           '--data-root', data, '--work-dir', work, '--variants',
+           'semmim', 'mim-pixel', '--seeds', '0']
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert '[run 2/2] mim-pixel seed 0: done in' in run.stdout
+    res = A.read_json(osp.join(work, 'results.json'))
+    for v in ('semmim', 'mim-pixel'):
+        metrics = res['runs'][v]['0']
+        assert set(metrics) == set(A.METRICS)
+        assert all(0 <= x <= 100 for x in metrics.values())
+    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0
+    assert again.stdout.count('reused') == 2
+    assert 'stage 1/5' not in again.stdout
+
+
+def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
+    """The stage runner around a fake tools/train.py / tools/test.py: the
+    final checkpoint is kept and named, earlier ones go; the metrics come
+    from the dump of MMEngine's LoggerHook; a failure names the log."""
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'meta.json').write_text('{"world": "v2"}')
+    work = str(tmp_path / 'work')
+
+    def fake_call(argv, cwd, stdout, stderr, env):
+        out = argv[argv.index('--work-dir') + 1]
+        if argv[1] == 'tools/train.py':
+            for name in ('epoch_1.pth', 'epoch_2.pth'):
+                open(osp.join(out, name), 'w').close()
+            with open(osp.join(out, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(out, 'epoch_2.pth'))
+        elif 'fail' in argv[-1]:
+            return 3
+        else:
+            os.makedirs(osp.join(out, '20260101_000000'))
+            with open(osp.join(out, '20260101_000000',
+                               '20260101_000000.json'), 'w') as f:
+                json.dump({'retrieval/tr_r1': 12.5, 'time': 0.3}, f)
+        return 0
+
+    monkeypatch.setattr(A.subprocess, 'call', fake_call)
+    runner = A.CommandRunner(python='PY', data_root=str(data))
+    res = runner(work, 'semmim', 0, 'pretrain')
+    out = A.stage_dir(work, 'semmim', 0, 'pretrain')
+    assert res['checkpoint'] == osp.join(out, 'epoch_2.pth')
+    assert sorted(f for f in os.listdir(out) if f.endswith('.pth')) == [
+        'epoch_2.pth']
+    assert len(res['data']) == 12
+    A.write_json_atomic(osp.join(out, 'result.json'), res)
+    assert runner(work, 'semmim', 0, 'itc')['metrics'] == {
+        'retrieval/tr_r1': 12.5}
+    failing = A.CommandRunner(python='PY', options=['fail=1'])
+    with pytest.raises(A.StudyError, match=r'two_stage failed \(exit 3\); '
+                       r'see .*two_stage/stage.log'):
+        failing(work, 'semmim', 0, 'two_stage')
+
+
+def test_runs_on_other_data_are_flagged(tmp_path):
+    work = str(tmp_path)
+    A.Study(work, ['semmim'], [0, 1], FakeRunner(), log=lambda s: None,
+            clock=Clock()).run()
+    assert A.data_warning(A.aggregate(work, ['semmim'], [0, 1])) is None
+    for seed, data in ((0, 'aaa'), (1, 'bbb')):
+        path = osp.join(A.stage_dir(work, 'semmim', seed, 'pretrain'),
+                        'result.json')
+        A.write_json_atomic(path, dict(A.read_json(path), data=data))
+    res = A.aggregate(work, ['semmim'], [0, 1])
+    assert res['data'] == {'aaa': ['semmim/0'], 'bbb': ['semmim/1']}
+    assert '2 different datasets' in A.data_warning(res)
