@@ -49,7 +49,8 @@ def work(tmp_path):
     _write(w / 'pretrain' / '20260101_000000' / 'vis_data' / 'scalars.json',
            log, lines=True)
     _write(w / 'analysis' / 'itm_accuracy.json',
-           dict(accuracy=70.0, prior=66.7))
+           dict(accuracy=dict(overall=70.0, prior=66.7, matched=40.0,
+                              negative=85.0)))
     _write(w / 'analysis' / 'attribute_probe.json', dict(scores=dict(
         itc=dict(color=0.96, shape=0.3, chance_color=0.25,
                  chance_shape=0.25))))

@@ -90,9 +90,12 @@ def summarize(work_dir: str, data_root: str, num_codes: int,
     # held-out ITM accuracy
     itm = _load(osp.join(work_dir, 'analysis', 'itm_accuracy.json'))
     if itm:
-        acc, prior = itm['accuracy'], itm['prior']
+        table = itm['accuracy']
+        acc, prior = table['overall'], table['prior']
         rows.append(_row('ITM accuracy (matched : ITC-hard = 1 : 2)', acc,
-                         f'prior {prior:.1f}', f'>= {prior + 15:.1f}',
+                         f'prior {prior:.1f} (always "no"); matched '
+                         f'{table["matched"]:.1f}, hard negatives '
+                         f'{table["negative"]:.1f}', f'>= {prior + 15:.1f}',
                          acc >= prior + 15))
     else:
         rows.append(_row('ITM accuracy', None, '', 'prior + 15', None))
