@@ -75,15 +75,15 @@ This page is generated from the metafiles by `python docs/stat.py`.
 # runs it against random weights).
 QUICK_START = '''\
 from semmim import apis
-image, ckpt = 'data/shapes_vl/images/test/000000.png', 'work_dirs/demo/downstream'
-retrieve = apis.ImageToTextRetrievalInferencer('semmim-retrieval_small_1xb64_shapes-vl',
-    prototype=['a red circle', 'two blue squares'], pretrained=f'{ckpt}/retrieval/iter_200.pth')
+image, ckpt = 'data/shapes_vl_v2/images/test/000000.png', 'work_dirs/demo/downstream'
+retrieve = apis.ImageToTextRetrievalInferencer('semmim-retrieval_small_1xb64_shapes-vl-v2',
+    prototype=['a red circle in the top left', 'a blue cross at the bottom right'], pretrained=f'{ckpt}/retrieval/iter_200.pth')
 print(retrieve(image, topk=1)[0])  # [{'match_score': ..., 'sample_idx': ..., 'text': ...}]
-caption = apis.ImageCaptionInferencer('semmim-caption_vit-t-p8_1xb64-ce_shapes-vl', f'{ckpt}/caption/iter_160.pth')
+caption = apis.ImageCaptionInferencer('semmim-caption_vit-t-p8_1xb64-ce_shapes-vl-v2', f'{ckpt}/caption/iter_160.pth')
 print(caption(image)[0]['pred_caption'])
-vqa = apis.VisualQuestionAnsweringInferencer('configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py', f'{ckpt}/vqa/iter_500.pth')
-print(vqa(image, 'what color is the circle?')[0]['pred_answer'])
-print(apis.list_models('*shapes-vl'))  # the names; a config file works as well'''  # noqa: E501
+vqa = apis.VisualQuestionAnsweringInferencer('configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl-v2.py', f'{ckpt}/vqa/iter_500.pth')
+print(vqa(image, 'how many objects are there?')[0]['pred_answer'])
+print(apis.list_models('*shapes-vl-v2'))  # the names; a config file works as well'''  # noqa: E501
 
 
 def load_models(root: str = ROOT) -> list:

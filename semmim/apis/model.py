@@ -169,6 +169,23 @@ def get_model(model: Union[str, PathLike, Config],
     return model
 
 
+# the task of an algorithm, for models whose index entry has no results
+_ALGORITHM_TASKS = {
+    'SemMIMCaption': 'Image Caption',
+    'SemMIMRetrieval': 'Image-To-Text Retrieval',
+    'SemMIMVQA': 'Visual Question Answering',
+}
+
+
+def _model_type(model, metainfo) -> Optional[str]:
+    if not isinstance(model, str):
+        return type(model).__name__
+    config = getattr(metainfo, 'config', None)
+    if isinstance(config, Config):
+        return config.model.get('type')
+    return None
+
+
 def inference_model(model, *args, **kwargs):
     """One input through the inferencer of the model's task, the first
     result (as mmpretrain's ``inference_model``; use the inferencers for
@@ -204,6 +221,10 @@ def inference_model(model, *args, **kwargs):
     else:
         metainfo = getattr(model, '_metainfo', None)
     tasks = [r.task for r in getattr(metainfo, 'results', None) or []]
+    if not tasks:  # no measured results yet: the algorithm says the task
+        tasks = [t for t in [_ALGORITHM_TASKS.get(_model_type(model,
+                                                               metainfo))]
+                 if t]
     found = [inferencers[t] for t in dict.fromkeys(tasks) if t in inferencers]
     if not found:
         name = getattr(metainfo, 'name', None) or type(model).__name__

@@ -27,9 +27,9 @@ STUDY = osp.join('configs', 'semmim', 'shapes-vl_code-purity')
 TASKS = {'Vision-Language Pre-training', 'Image-To-Text Retrieval',
          'Text-To-Image Retrieval', 'Image Caption',
          'Visual Question Answering'}
-SHAPES = dict(retrieval='semmim-retrieval_small_1xb64_shapes-vl',
-              caption='semmim-caption_vit-t-p8_1xb64-ce_shapes-vl',
-              vqa='semmim-vqa_vit-t-p8_1xb64_shapes-vl')
+SHAPES = dict(retrieval='semmim-retrieval_small_1xb64_shapes-vl-v2',
+              caption='semmim-caption_vit-t-p8_1xb64-ce_shapes-vl-v2',
+              vqa='semmim-vqa_vit-t-p8_1xb64_shapes-vl-v2')
 
 
 def load_stat():
@@ -234,12 +234,12 @@ def quick_starts():
 def test_quick_start_runs_as_written(code, shapes_checkpoints, monkeypatch,
                                      capsys):
     root, paths = shapes_checkpoints
-    os.makedirs(root / 'data' / 'shapes_vl' / 'images' / 'test',
+    os.makedirs(root / 'data' / 'shapes_vl_v2' / 'images' / 'test',
                 exist_ok=True)
     img = np.zeros((128, 128, 3), np.uint8)
     img[30:90, 30:90] = (255, 0, 0)
     Image.fromarray(img).save(
-        root / 'data' / 'shapes_vl' / 'images' / 'test' / '000000.png')
+        root / 'data' / 'shapes_vl_v2' / 'images' / 'test' / '000000.png')
     if not osp.exists(root / 'configs'):
         os.symlink(osp.join(REPO, 'configs'), root / 'configs')
     monkeypatch.chdir(root)
@@ -248,7 +248,7 @@ def test_quick_start_runs_as_written(code, shapes_checkpoints, monkeypatch,
     capsys.readouterr()
     exec(compile(code, 'quick_start', 'exec'), ns)
     printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[-1] == str(list_models('*shapes-vl'))
+    assert printed[-1] == str(list_models('*shapes-vl-v2'))
     # the weights are the checkpoints', not new random ones
     for task, obj in (('retrieval', ns['retrieve']),
                       ('caption', ns['caption']), ('vqa', ns['vqa'])):
@@ -259,7 +259,8 @@ def test_quick_start_runs_as_written(code, shapes_checkpoints, monkeypatch,
         own = obj.model.state_dict()
         differ = [k for k, v in state.items() if not torch.equal(own[k], v)]
         assert not differ, f'{task}: not the checkpoint\'s: {differ[:3]}'
-    out = ns['retrieve']('data/shapes_vl/images/test/000000.png', topk=2)
+    out = ns['retrieve']('data/shapes_vl_v2/images/test/000000.png',
+                         topk=2)
     assert [sorted(m) for m in out[0]] == [
         ['match_score', 'sample_idx', 'similarity', 'text']] * 2
 

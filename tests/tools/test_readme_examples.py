@@ -17,7 +17,7 @@ import torch
 
 from tests.conftest import REPO
 
-DEMO = 'configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl.py'
+DEMO = 'configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py'
 PREFIX = 'python tools/demo/vl_demo.py '
 
 
@@ -58,7 +58,7 @@ def docstring_examples():
 
 
 @pytest.fixture(scope='module')
-def demo_checkpoint(tiny_shapes, tmp_path_factory):
+def demo_checkpoint(tiny_shapes_v2, tmp_path_factory):
     """The demo config's model, initial weights, saved by the Runner."""
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -66,7 +66,8 @@ def demo_checkpoint(tiny_shapes, tmp_path_factory):
     from semmim.engine.runner_setup import prepare_cfg
     work = tmp_path_factory.mktemp('demo_ckpt')
     cfg = Config.fromfile(osp.join(REPO, DEMO))
-    cfg.train_dataloader.dataset.data_root = tiny_shapes + '/'
+    cfg.train_dataloader.dataset.data_root = tiny_shapes_v2 + '/'
+    cfg.train_dataloader.dataset.indices = None
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
@@ -90,7 +91,7 @@ def vl_demo():
 def run_example(line, vl_demo, checkpoint, data_root, capsys):
     args = shlex.split(line, comments=True)[2:]  # python tools/demo/...
     args = [checkpoint if a.endswith('.pth') else
-            re.sub(r'^data/shapes_vl', data_root, a) for a in args]
+            re.sub(r'^data/shapes_vl_v2', data_root, a) for a in args]
     capsys.readouterr()
     assert vl_demo.main(args) == 0
     out = capsys.readouterr().out.splitlines()
@@ -113,22 +114,23 @@ def test_the_demo_checkpoint_is_a_runner_checkpoint(demo_checkpoint):
 
 
 @pytest.mark.slow  # ~15 s on 2 idle cores; README's lines run by default
-def test_docstring_examples_run(demo_checkpoint, tiny_shapes, vl_demo,
+def test_docstring_examples_run(demo_checkpoint, tiny_shapes_v2, vl_demo,
                                 capsys):
     lines = docstring_examples()
     assert len(lines) == 4
     for line in lines:
-        run_example(line, vl_demo, demo_checkpoint, tiny_shapes, capsys)
+        run_example(line, vl_demo, demo_checkpoint, tiny_shapes_v2, capsys)
 
 
-def test_readme_examples_run(demo_checkpoint, tiny_shapes, vl_demo, capsys):
+def test_readme_examples_run(demo_checkpoint, tiny_shapes_v2, vl_demo,
+                             capsys):
     lines = readme_examples()
     if not lines:
         pytest.skip('README.md has no `python tools/demo/vl_demo.py` line '
                     'in a code block')
     assert any(' retrieve ' in line for line in lines)
     for line in lines:
-        run_example(line, vl_demo, demo_checkpoint, tiny_shapes, capsys)
+        run_example(line, vl_demo, demo_checkpoint, tiny_shapes_v2, capsys)
 
 
 def test_example_parser():

@@ -6,25 +6,26 @@ fine-tuned ones)::
 
     # texts for an image, from the captions of the test split (zero-shot)
     python tools/demo/vl_demo.py retrieve \\
-        configs/retrieval/semmim-retrieval_small_zeroshot-itc_shapes-vl.py \\
+        semmim-retrieval_small_zeroshot-itc_shapes-vl-v2 \\
         work_dirs/demo/pretrain/last.pth \\
-        --image data/shapes_vl/images/test/000000.png \\
-        --texts data/shapes_vl/annotations/retrieval_test.json
+        --image data/shapes_vl_v2/images/test/000000.png \\
+        --texts data/shapes_vl_v2/annotations/retrieval_test.json
     # images for a text, from a folder
     python tools/demo/vl_demo.py retrieve \\
-        configs/retrieval/semmim-retrieval_small_zeroshot-itc_shapes-vl.py \\
+        semmim-retrieval_small_zeroshot-itc_shapes-vl-v2 \\
         work_dirs/demo/pretrain/last.pth \\
-        --text "a large red circle" --images data/shapes_vl/images/test
+        --text "a red circle in the top left" \\
+        --images data/shapes_vl_v2/images/test
     # a caption per image
     python tools/demo/vl_demo.py caption \\
-        configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl.py \\
+        configs/caption/semmim-caption_vit-t-p8_1xb64-ce_shapes-vl-v2.py \\
         work_dirs/demo/downstream/caption/iter_160.pth \\
-        data/shapes_vl/images/test/000000.png
+        data/shapes_vl_v2/images/test/000000.png
     # answers to questions about one image
     python tools/demo/vl_demo.py vqa \\
-        configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl.py \\
+        configs/vqa/semmim-vqa_vit-t-p8_1xb64_shapes-vl-v2.py \\
         work_dirs/demo/downstream/vqa/iter_500.pth \\
-        data/shapes_vl/images/test/000000.png \\
+        data/shapes_vl_v2/images/test/000000.png \\
         "how many objects are there?" "what color is the circle?"
 
 CONFIG may also be a model name (``python -c "from semmim.apis import
