@@ -51,9 +51,10 @@ def work(tmp_path):
     _write(w / 'analysis' / 'itm_accuracy.json',
            dict(accuracy=dict(overall=70.0, prior=66.7, matched=40.0,
                               negative=85.0)))
-    _write(w / 'analysis' / 'attribute_probe.json', dict(scores=dict(
-        itc=dict(color=0.96, shape=0.3, chance_color=0.25,
-                 chance_shape=0.25))))
+    _write(w / 'analysis' / 'attribute_probe.json', dict(
+        world='v2', itc=dict(color=0.96, shape=0.3, chance_color=0.25,
+                             chance_shape=0.25),
+        itm=dict(color=0.1, shape=0.1)))
     _write(w / 'analysis' / 'code_purity.json', dict(purity=dict(objects={
         'shape+color': dict(codes=0.2, kmeans=0.4, random=0.1)})))
     data = tmp_path / 'data'

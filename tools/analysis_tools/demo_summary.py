@@ -101,8 +101,9 @@ def summarize(work_dir: str, data_root: str, num_codes: int,
         rows.append(_row('ITM accuracy', None, '', 'prior + 15', None))
     # attribute probe
     probe = _load(osp.join(work_dir, 'analysis', 'attribute_probe.json'))
-    scores = (probe or {}).get('scores', {})
-    scores = scores.get('itc', scores)
+    probe = probe or {}
+    # v2: per object, under 'itc'; v1: single-object images, under 'scores'
+    scores = probe.get('itc') or probe.get('scores', {})
     for attr, target in (('shape', 0.8), ('color', 0.95)):
         value = scores.get(attr)
         chance = scores.get(f'chance_{attr}')
