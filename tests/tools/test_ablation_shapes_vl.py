@@ -426,8 +426,8 @@ def test_end_to_end_smoke_run_and_rerun(tmp_path):
     res = A.read_json(osp.join(work, 'results.json'))
     for v in ('semmim', 'mim-pixel'):
         metrics = res['runs'][v]['0']
-        assert set(metrics) == set(A.METRICS)
-        assert all(0 <= x <= 100 for x in metrics.values())
+        assert set(A.METRICS) <= set(metrics)
+        assert all(0 <= metrics[m] <= 100 for m in A.METRICS)
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0
