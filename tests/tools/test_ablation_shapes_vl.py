@@ -444,7 +444,7 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
     (data / 'meta.json').write_text('{"world": "v2"}')
     work = str(tmp_path / 'work')
 
-    def fake_call(argv, cwd, stdout, stderr, env):
+    def fake_call(argv, cwd, stdout, stderr, env, pass_fds):
         out = argv[argv.index('--work-dir') + 1]
         if argv[1] == 'tools/train.py':
             for name in ('epoch_1.pth', 'epoch_2.pth'):
@@ -489,3 +489,21 @@ def test_runs_on_other_data_are_flagged(tmp_path):
     res = A.aggregate(work, ['semmim'], [0, 1])
     assert res['data'] == {'aaa': ['semmim/0'], 'bbb': ['semmim/1']}
     assert '2 different datasets' in A.data_warning(res)
+
+
+def test_one_study_per_work_dir(tmp_path):
+    """The lock is held while the study (or a stage it started) runs."""
+    fd = A.lock_work_dir(str(tmp_path))
+    with pytest.raises(A.StudyError, match='in use by another run'):
+        A.lock_work_dir(str(tmp_path))
+    # a child holding the inherited descriptor keeps the lock alive
+    child = subprocess.Popen([sys.executable, '-c',
+                              'import sys; sys.stdin.read()'],
+                             stdin=subprocess.PIPE, pass_fds=(fd, ))
+    os.close(fd)
+    try:
+        with pytest.raises(A.StudyError):
+            A.lock_work_dir(str(tmp_path))
+    finally:
+        child.communicate(b'')
+    os.close(A.lock_work_dir(str(tmp_path)))

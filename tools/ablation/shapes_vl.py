@@ -19,6 +19,7 @@ Examples:
     python tools/ablation/shapes_vl.py --aggregate-only --doc
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import math
@@ -302,6 +303,8 @@ class CommandRunner:
         self.smoke = smoke
         self.options = list(options)
         self.nice = nice
+        # the work dir's lock, held by the stages too (lock_work_dir)
+        self.pass_fds = ()
 
     # the command of each stage
     def overrides(self, stage: str) -> List[str]:
@@ -384,7 +387,8 @@ class CommandRunner:
             env['PYTHONPATH'] = os.pathsep.join(
                 [REPO] + [p for p in [env.get('PYTHONPATH')] if p])
             rc = subprocess.call(argv, cwd=REPO, stdout=f,
-                                 stderr=subprocess.STDOUT, env=env)
+                                 stderr=subprocess.STDOUT, env=env,
+                                 pass_fds=self.pass_fds)
         if rc != 0:
             raise StudyError(
                 f'{variant} seed {seed}: {stage} failed (exit {rc}); see '
@@ -418,6 +422,23 @@ class CommandRunner:
                 return hashlib.sha256(f.read()).hexdigest()[:12]
         except OSError:
             return None
+
+
+def lock_work_dir(work_dir: str) -> int:
+    """Hold ``<work_dir>/.lock`` (``flock``) for the study; the stages
+    inherit it, so a stage that outlives a killed driver keeps the work
+    dir locked until it ends. Returns the descriptor."""
+    os.makedirs(work_dir, exist_ok=True)
+    fd = os.open(osp.join(work_dir, '.lock'), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StudyError(
+            f'{work_dir} is in use by another run of the study, or by a '
+            'stage that a killed one left running (see `ps`); wait for it '
+            'or end it, then rerun') from None
+    return fd
 
 
 def has_checkpoint(folder: str) -> bool:
@@ -917,7 +938,10 @@ def main(argv=None) -> int:
     if args.dry_run:
         dry_run(study, runner)
         return 0
-    failures = [] if args.aggregate_only else study.run()
+    failures = []
+    if not args.aggregate_only:
+        runner.pass_fds = (lock_work_dir(args.work_dir), )
+        failures = study.run()
     results = aggregate(args.work_dir, args.variants, args.seeds)
     results['command'] = 'python tools/ablation/shapes_vl.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
