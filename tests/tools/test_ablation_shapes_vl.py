@@ -275,6 +275,14 @@ def test_aggregate_over_a_fake_work_dir(tmp_path):
     table = A.markdown_table(res, 'itc/tr_r1')
     assert '| mim-none | Table 4 "w/o MIM" | 20.5 ± 0.7' in table
     assert '+10.0' in table and '| yes | -2.50 | no |' in table
+    summary = A.summary_table(res).splitlines()
+    assert summary[0] == ('| variant | paper row | paper TR / IR R@1, VQA | '
+                          'ITC mean recall | two-stage mean recall | '
+                          'VQA accuracy |')
+    # mim-none ITC mean recall: 22, 23 (t(0.975, 1) = 12.706 x 0.5)
+    assert summary[3].startswith(
+        '| mim-none | Table 4 "w/o MIM" | 79.0 / 62.3, 77.2 | 22.5 (16.1, '
+        '28.9); +10.0 [10.0, 10.0] resolved, paper\'s sign: no |')
 
 
 def test_page_and_plot(tmp_path):

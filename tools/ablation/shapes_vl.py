@@ -658,6 +658,44 @@ def markdown_table(results: dict, metric: str) -> str:
     return '\n'.join(lines)
 
 
+SUMMARY = ('itc/r_mean', 'two_stage/r_mean', 'vqa/acc')
+
+
+def _cell(row: dict) -> str:
+    """``mean (CI)`` of a variant and, below the reference, its paired
+    difference: ``+1.2 [-0.3, 2.7] no / yes`` (resolved / same sign as
+    the paper)."""
+    if not row['n']:
+        return 'not run'
+    ci = row['ci'] or [None, None]
+    text = f'{row["mean"]:.1f} ({_num(ci[0])}, {_num(ci[1])})'
+    cmp_ = row.get('vs_semmim')
+    if cmp_ and cmp_['n']:
+        dci = cmp_['ci'] or [None, None]
+        agree = {True: 'yes', False: 'no', None: '-'}[
+            cmp_['agrees_with_paper']]
+        text += (f'; {cmp_["mean"]:+.1f} [{_num(dci[0])}, {_num(dci[1])}]'
+                 f' {"resolved" if cmp_["resolved"] else "unresolved"}, '
+                 f'paper\'s sign: {agree}')
+    return text
+
+
+def summary_table(results: dict,
+                  metrics: Sequence[str] = SUMMARY) -> str:
+    """One row per variant: the paper's numbers, then per metric our mean
+    (95 % CI) and the paired difference with SemMIM [95 % CI]."""
+    labels = [results['metrics'][m]['label'] for m in metrics]
+    lines = ['| variant | paper row | paper TR / IR R@1, VQA | ' +
+             ' | '.join(labels) + ' |', '|---|---|---|' +
+             '---|' * len(metrics)]
+    for v, rows in results['aggregate'].items():
+        p = results['paper'].get(v, {})
+        lines.append(f'| {v} | {p.get("table", "")} "{p.get("row", "")}" | '
+                     f'{p.get("TR")} / {p.get("IR")}, {p.get("VQA")} | ' +
+                     ' | '.join(_cell(rows[m]) for m in metrics) + ' |')
+    return '\n'.join(lines)
+
+
 def plot(results: dict, path: str,
          metrics: Sequence[str] = ('itc/r_mean', 'two_stage/r_mean',
                                    'vqa/acc')) -> None:
@@ -851,6 +889,11 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         if figure:
             lines += [f'![the ablation](figures/{osp.basename(figure)})',
                       '']
+        lines += ['Each cell: our mean over the seeds (95 % CI); below the '
+                  'reference, the paired difference from SemMIM [95 % CI], '
+                  'whether it is resolved and whether its sign is the '
+                  'paper\'s.', '', summary_table(results), '',
+                  'Every metric in full (R@1 of each direction too):', '']
         for metric in results['metrics']:
             lines += [f'### {results["metrics"][metric]["label"]}', '',
                       markdown_table(results, metric), '']
@@ -946,7 +989,8 @@ def main(argv=None) -> int:
     results['command'] = 'python tools/ablation/shapes_vl.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
     write_json_atomic(osp.join(args.work_dir, 'results.json'), results)
-    tables = '\n\n'.join(markdown_table(results, m) for m in METRICS)
+    tables = '\n\n'.join([summary_table(results)] + [
+        markdown_table(results, m) for m in METRICS])
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(tables + '\n')
     print(tables)
