@@ -720,7 +720,12 @@ def plot(results: dict, path: str,
                   for v in variants]
         ax.errorbar(means, y, xerr=[lo, hi], fmt='none', ecolor='gray',
                     capsize=3)
-        ax.scatter(means, y, c=colors, zorder=3)
+        # filled: the reference, or a difference resolved against it
+        filled = [v == REFERENCE or results['aggregate'][v][metric].get(
+            'vs_semmim', {}).get('resolved', False) for v in variants]
+        ax.scatter(means, y, edgecolors=colors, zorder=3,
+                   facecolors=[c if f else 'white'
+                               for c, f in zip(colors, filled)])
         ref = results['aggregate'].get(REFERENCE, {}).get(metric, {})
         if ref.get('mean') is not None:
             ax.axvline(ref['mean'], color='tab:red', lw=0.8, ls='--')
@@ -734,7 +739,8 @@ def plot(results: dict, path: str,
         ax.set_title(results['metrics'][metric]['label'])
         ax.grid(axis='x', alpha=0.3)
     fig.suptitle('Shapes-VL v2 ablation: mean and 95 % CI over seeds '
-                 '(dots: single seeds)', fontsize=10)
+                 '(dots: single seeds; hollow: not resolved from SemMIM)',
+                 fontsize=10)
     fig.tight_layout()
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     fig.savefig(path, dpi=110)
