@@ -200,6 +200,16 @@ def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
     A.Study(work, ['semmim', 'mim-none'], [0, 1], third,
             log=lambda s: None).run()
     assert third.calls == []
+    # a pre-training redone (its result removed) redoes what used it
+    os.remove(osp.join(A.stage_dir(work, 'semmim', 0, 'pretrain'),
+                       'result.json'))
+    os.remove(osp.join(A.stage_dir(work, 'semmim', 1, 'vqa_train'),
+                       'result.json'))
+    fourth = FakeRunner()
+    A.Study(work, ['semmim', 'mim-none'], [0, 1], fourth,
+            log=lambda s: None).run()
+    assert fourth.calls == [('semmim', 0, s) for s in A.STAGE_NAMES] + [
+        ('semmim', 1, 'vqa_train'), ('semmim', 1, 'vqa_test')]
 
 
 def test_a_failed_stage_ends_its_run_not_the_study(tmp_path):

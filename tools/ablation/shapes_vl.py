@@ -258,21 +258,22 @@ def run_dir(work_dir: str, variant: str, seed: int) -> str:
 
 
 class Stage:
-    """One step of a run: ``command(ctx)`` is the argv to execute,
-    ``collect(ctx)`` turns its outputs into the result dict."""
+    """One step of a run, named as its folder; ``after``: the stage whose
+    checkpoint it reads (redoing that one redoes this one)."""
 
-    def __init__(self, name: str, title: str):
+    def __init__(self, name: str, title: str, after: Optional[str] = None):
         self.name = name
         self.title = title
+        self.after = after
 
 
 STAGES = [
     Stage('pretrain', 'pre-training'),
-    Stage('itc', 'zero-shot ITC retrieval'),
+    Stage('itc', 'zero-shot ITC retrieval', after='pretrain'),
     Stage('two_stage', f'two-stage retrieval (ITC top {TWO_STAGE_TOPK} '
-          're-ranked by ITM)'),
-    Stage('vqa_train', 'VQA fine-tuning'),
-    Stage('vqa_test', 'VQA test'),
+          're-ranked by ITM)', after='pretrain'),
+    Stage('vqa_train', 'VQA fine-tuning', after='pretrain'),
+    Stage('vqa_test', 'VQA test', after='vqa_train'),
 ]
 STAGE_NAMES = [s.name for s in STAGES]
 
@@ -498,8 +499,13 @@ class Study:
         self.clock = clock
 
     def pending(self, variant: str, seed: int) -> List[str]:
-        return [s for s in STAGE_NAMES
-                if stage_result(self.work_dir, variant, seed, s) is None]
+        """The stages without a result, and those after them."""
+        out = []
+        for stage in STAGES:
+            if stage.after in out or stage_result(
+                    self.work_dir, variant, seed, stage.name) is None:
+                out.append(stage.name)
+        return out
 
     def run(self) -> List[str]:
         """Run what is left; return the failures (one line each). A failed
@@ -854,7 +860,10 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         'file and a rename, so a kill never leaves half of one). A rerun '
         'skips the stages with a result, continues a killed pre-training '
         'from its last epoch checkpoint and redoes any other unfinished '
-        'stage. Progress: a line per stage and, per run, '
+        'stage (and the stages that read its checkpoint). The work dir is '
+        'locked while the study, or a stage it started, runs. A failed '
+        'stage ends its run, not the study: the failures are listed at '
+        'the end and a rerun retries them. Progress: a line per stage and, per run, '
         '`[run k/N] variant seed s: done in 4m12s; ~1h30m left` (the '
         'estimate is the mean time of the runs done in this session times '
         'the runs left). `--dry-run` prints the plan with every command; '
