@@ -525,3 +525,65 @@ def test_one_study_per_work_dir(tmp_path):
     finally:
         child.communicate(b'')
     os.close(A.lock_work_dir(str(tmp_path)))
+
+
+class ConfiguredRunner(FakeRunner):
+    """A fake runner whose stages have config fingerprints."""
+
+    def __init__(self, configs):
+        super().__init__()
+        self.configs = configs
+
+    def fingerprint(self, variant, seed, stage):
+        return self.configs.get(stage, 'c0')
+
+
+def test_a_changed_config_redoes_its_stage_from_scratch(tmp_path):
+    work = str(tmp_path)
+    A.Study(work, ['semmim'], [0], ConfiguredRunner({}),
+            log=lambda s: None).run()
+    ft = A.stage_dir(work, 'semmim', 0, 'vqa_train')
+    assert A.read_json(osp.join(ft, 'result.json'))['config'] == 'c0'
+    open(osp.join(ft, 'iter_300.pth'), 'w').close()
+    same = ConfiguredRunner({})
+    A.Study(work, ['semmim'], [0], same, log=lambda s: None).run()
+    assert same.calls == []
+    # the fine-tune's config changed: it and the test after it are redone,
+    # and nothing of the old fine-tune is left to resume from
+    changed = ConfiguredRunner({'vqa_train': 'c1'})
+    A.Study(work, ['semmim'], [0], changed, log=lambda s: None).run()
+    assert changed.calls == [('semmim', 0, 'vqa_train'),
+                             ('semmim', 0, 'vqa_test')]
+    assert not osp.exists(osp.join(ft, 'iter_300.pth'))
+    assert A.read_json(osp.join(ft, 'result.json'))['config'] == 'c1'
+    # killed while running another config: its checkpoints go too
+    pre = A.stage_dir(work, 'semmim', 0, 'pretrain')
+    os.remove(osp.join(pre, 'result.json'))
+    open(osp.join(pre, 'epoch_1.pth'), 'w').close()
+    A.write_json_atomic(osp.join(pre, 'started.json'), dict(config='old'))
+    A.Study(work, ['semmim'], [0], ConfiguredRunner({'vqa_train': 'c1'}),
+            log=lambda s: None).run()
+    assert not osp.exists(osp.join(pre, 'epoch_1.pth'))
+    # killed while running this config: kept for --resume
+    os.remove(osp.join(pre, 'result.json'))
+    open(osp.join(pre, 'epoch_1.pth'), 'w').close()
+    A.Study(work, ['semmim'], [0], ConfiguredRunner({'vqa_train': 'c1'}),
+            log=lambda s: None).run()
+    assert osp.exists(osp.join(pre, 'epoch_1.pth'))
+
+
+def test_config_fingerprints():
+    runner = A.CommandRunner()
+    fp = runner.fingerprint('semmim', 0, 'pretrain')
+    assert len(fp) == 12 and fp == runner.fingerprint('semmim', 0,
+                                                      'pretrain')
+    assert fp == A.CommandRunner().fingerprint('semmim', 0, 'pretrain')
+    assert fp != runner.fingerprint('semmim', 1, 'pretrain')
+    assert fp != runner.fingerprint('mim-none', 0, 'pretrain')
+    assert fp != A.CommandRunner(smoke=True).fingerprint('semmim', 0,
+                                                         'pretrain')
+    assert runner.fingerprint('semmim', 0, 'itc') != runner.fingerprint(
+        'semmim', 0, 'two_stage')
+    # the retrieval test does not depend on the seed
+    assert runner.fingerprint('semmim', 0, 'itc') == runner.fingerprint(
+        'semmim', 1, 'itc')

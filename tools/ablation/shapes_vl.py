@@ -25,6 +25,7 @@ import json
 import math
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -306,6 +307,7 @@ class CommandRunner:
         self.nice = nice
         # the work dir's lock, held by the stages too (lock_work_dir)
         self.pass_fds = ()
+        self._configs = {}
 
     # the command of each stage
     def overrides(self, stage: str) -> List[str]:
@@ -332,39 +334,54 @@ class CommandRunner:
                 'vqa_train.json')
         return out + self.options
 
+    def spec(self, variant: str, seed: int, stage: str):
+        """``(script, config, stage whose checkpoint it takes, options)``;
+        the options leave out the checkpoint's path."""
+        seed_opt = [f'randomness.seed={seed}']
+        specs = dict(
+            pretrain=('tools/train.py', f'{CONFIG_DIR}/{variant}.py', None,
+                      seed_opt),
+            itc=('tools/test.py', RETRIEVAL_CFG, 'pretrain', []),
+            two_stage=('tools/test.py', RETRIEVAL_CFG, 'pretrain',
+                       [f'model.topk={TWO_STAGE_TOPK}']),
+            vqa_train=('tools/train.py', VQA_CFG, 'pretrain', seed_opt),
+            vqa_test=('tools/test.py', VQA_CFG, 'vqa_train', []))
+        if stage not in specs:
+            raise ValueError(f'unknown stage {stage!r}')
+        script, cfg, source, opts = specs[stage]
+        return script, cfg, source, opts + self.overrides(stage)
+
     def command(self, work_dir: str, variant: str, seed: int,
                 stage: str) -> List[str]:
         out = stage_dir(work_dir, variant, seed, stage)
-        seed_opt = f'randomness.seed={seed}'
-        if stage == 'pretrain':
-            cfg = f'{CONFIG_DIR}/{variant}.py'
-            argv = ['tools/train.py', cfg, '--work-dir', out]
-            if has_checkpoint(out):
-                argv.append('--resume')  # a killed run: its last epoch
-            opts = [seed_opt]
-        elif stage in ('itc', 'two_stage'):
-            ckpt = self.checkpoint(work_dir, variant, seed, 'pretrain')
-            argv = ['tools/test.py', RETRIEVAL_CFG, ckpt, '--work-dir', out]
-            opts = [f'model.topk={TWO_STAGE_TOPK}'] \
-                if stage == 'two_stage' else []
-        elif stage == 'vqa_train':
-            ckpt = self.checkpoint(work_dir, variant, seed, 'pretrain')
-            argv = ['tools/train.py', VQA_CFG, '--work-dir', out]
-            # --resume would drop load_from (tools/train.py), so only a
-            # killed fine-tune with a checkpoint of its own resumes
-            if has_checkpoint(out):
-                argv.append('--resume')
-            opts = [seed_opt, f'load_from={ckpt}']
-        elif stage == 'vqa_test':
-            ckpt = self.checkpoint(work_dir, variant, seed, 'vqa_train')
-            argv = ['tools/test.py', VQA_CFG, ckpt, '--work-dir', out]
-            opts = []
-        else:
-            raise ValueError(f'unknown stage {stage!r}')
-        opts += self.overrides(stage)
+        script, cfg, source, opts = self.spec(variant, seed, stage)
+        argv = [script, cfg]
+        if script == 'tools/test.py':
+            argv.append(self.checkpoint(work_dir, variant, seed, source))
+        argv += ['--work-dir', out]
+        if script == 'tools/train.py' and has_checkpoint(out):
+            # a killed run continues from its last checkpoint
+            argv.append('--resume')
+        if stage == 'vqa_train':
+            # given even on --resume: tools/train.py then drops it
+            ckpt = self.checkpoint(work_dir, variant, seed, source)
+            opts = opts + [f'load_from={ckpt}']
         prefix = ['nice', '-n', str(self.nice)] if self.nice else []
         return prefix + [self.python] + argv + (
             ['--cfg-options'] + opts if opts else [])
+
+    def fingerprint(self, variant: str, seed: int, stage: str) -> str:
+        """SHA-256 (12 hex digits) of the stage's config as read (every
+        file it inherits resolved) and its options: a finished stage
+        whose fingerprint changed is redone."""
+        script, cfg, _, opts = self.spec(variant, seed, stage)
+        if cfg not in self._configs:
+            from mmengine.config import Config
+            self._configs[cfg] = json.dumps(
+                Config.fromfile(osp.join(REPO, cfg)).to_dict(),
+                sort_keys=True, default=str)
+        text = json.dumps([script, self._configs[cfg], opts])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     @staticmethod
     def checkpoint(work_dir, variant, seed, stage) -> str:
@@ -498,12 +515,19 @@ class Study:
         self.log = log
         self.clock = clock
 
+    def fingerprint(self, variant: str, seed: int,
+                    stage: str) -> Optional[str]:
+        fingerprint = getattr(self.runner, 'fingerprint', None)
+        return fingerprint(variant, seed, stage) if fingerprint else None
+
     def pending(self, variant: str, seed: int) -> List[str]:
-        """The stages without a result, and those after them."""
+        """The stages without a result, those whose config changed since,
+        and the stages after them."""
         out = []
         for stage in STAGES:
-            if stage.after in out or stage_result(
-                    self.work_dir, variant, seed, stage.name) is None:
+            res = stage_result(self.work_dir, variant, seed, stage.name)
+            if stage.after in out or res is None or res.get('config') != \
+                    self.fingerprint(variant, seed, stage.name):
                 out.append(stage.name)
         return out
 
@@ -540,11 +564,20 @@ class Study:
     def run_stage(self, head: str, i: int, variant: str, seed: int,
                   stage: Stage) -> None:
         what = f'{head}: stage {i}/{len(STAGES)} {stage.title}'
+        out = stage_dir(self.work_dir, variant, seed, stage.name)
+        config = self.fingerprint(variant, seed, stage.name)
+        started = read_json(osp.join(out, 'started.json')) or {}
+        if osp.exists(osp.join(out, 'result.json')) or \
+                started.get('config') != config:
+            # finished before but to be redone, or killed while running
+            # another config: nothing of it may be reused
+            shutil.rmtree(out, ignore_errors=True)
+        write_json_atomic(osp.join(out, 'started.json'), dict(config=config))
         self.log(f'{what} ...')
         t0 = self.clock()
         result = self.runner(self.work_dir, variant, seed, stage.name)
         result = dict(result, stage=stage.name, variant=variant, seed=seed,
-                      wall_s=round(self.clock() - t0, 1))
+                      config=config, wall_s=round(self.clock() - t0, 1))
         write_json_atomic(
             osp.join(stage_dir(self.work_dir, variant, seed, stage.name),
                      'result.json'), result)
