@@ -17,7 +17,8 @@ from tests.conftest import REPO
 PAGES = ['README.md', 'configs/semmim/README.md', 'docs/get_started.md',
          'docs/benchmarks.md',
          'projects/shapes_vl_code_purity/README.md',
-         'projects/shapes_vl_v2/README.md', 'docs/ablation_shapes_vl.md']
+         'projects/shapes_vl_v2/README.md', 'docs/ablation_shapes_vl.md',
+         'projects/ablation_shapes_vl/README.md']
 # arguments naming these must exist in the repository (data/, work_dirs/
 # and placeholders such as PRETRAIN.pth are made by the user)
 REPO_DIRS = ('configs/', 'tools/', 'docs/', 'projects/', 'semmim/',

@@ -19,11 +19,13 @@ Examples:
     python tools/ablation/shapes_vl.py --aggregate-only --doc
 """
 import argparse
+import fcntl
 import hashlib
 import json
 import math
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 import time
@@ -257,21 +259,22 @@ def run_dir(work_dir: str, variant: str, seed: int) -> str:
 
 
 class Stage:
-    """One step of a run: ``command(ctx)`` is the argv to execute,
-    ``collect(ctx)`` turns its outputs into the result dict."""
+    """One step of a run, named as its folder; ``after``: the stage whose
+    checkpoint it reads (redoing that one redoes this one)."""
 
-    def __init__(self, name: str, title: str):
+    def __init__(self, name: str, title: str, after: Optional[str] = None):
         self.name = name
         self.title = title
+        self.after = after
 
 
 STAGES = [
     Stage('pretrain', 'pre-training'),
-    Stage('itc', 'zero-shot ITC retrieval'),
+    Stage('itc', 'zero-shot ITC retrieval', after='pretrain'),
     Stage('two_stage', f'two-stage retrieval (ITC top {TWO_STAGE_TOPK} '
-          're-ranked by ITM)'),
-    Stage('vqa_train', 'VQA fine-tuning'),
-    Stage('vqa_test', 'VQA test'),
+          're-ranked by ITM)', after='pretrain'),
+    Stage('vqa_train', 'VQA fine-tuning', after='pretrain'),
+    Stage('vqa_test', 'VQA test', after='vqa_train'),
 ]
 STAGE_NAMES = [s.name for s in STAGES]
 
@@ -302,6 +305,9 @@ class CommandRunner:
         self.smoke = smoke
         self.options = list(options)
         self.nice = nice
+        # the work dir's lock, held by the stages too (lock_work_dir)
+        self.pass_fds = ()
+        self._configs = {}
 
     # the command of each stage
     def overrides(self, stage: str) -> List[str]:
@@ -328,39 +334,54 @@ class CommandRunner:
                 'vqa_train.json')
         return out + self.options
 
+    def spec(self, variant: str, seed: int, stage: str):
+        """``(script, config, stage whose checkpoint it takes, options)``;
+        the options leave out the checkpoint's path."""
+        seed_opt = [f'randomness.seed={seed}']
+        specs = dict(
+            pretrain=('tools/train.py', f'{CONFIG_DIR}/{variant}.py', None,
+                      seed_opt),
+            itc=('tools/test.py', RETRIEVAL_CFG, 'pretrain', []),
+            two_stage=('tools/test.py', RETRIEVAL_CFG, 'pretrain',
+                       [f'model.topk={TWO_STAGE_TOPK}']),
+            vqa_train=('tools/train.py', VQA_CFG, 'pretrain', seed_opt),
+            vqa_test=('tools/test.py', VQA_CFG, 'vqa_train', []))
+        if stage not in specs:
+            raise ValueError(f'unknown stage {stage!r}')
+        script, cfg, source, opts = specs[stage]
+        return script, cfg, source, opts + self.overrides(stage)
+
     def command(self, work_dir: str, variant: str, seed: int,
                 stage: str) -> List[str]:
         out = stage_dir(work_dir, variant, seed, stage)
-        seed_opt = f'randomness.seed={seed}'
-        if stage == 'pretrain':
-            cfg = f'{CONFIG_DIR}/{variant}.py'
-            argv = ['tools/train.py', cfg, '--work-dir', out]
-            if has_checkpoint(out):
-                argv.append('--resume')  # a killed run: its last epoch
-            opts = [seed_opt]
-        elif stage in ('itc', 'two_stage'):
-            ckpt = self.checkpoint(work_dir, variant, seed, 'pretrain')
-            argv = ['tools/test.py', RETRIEVAL_CFG, ckpt, '--work-dir', out]
-            opts = [f'model.topk={TWO_STAGE_TOPK}'] \
-                if stage == 'two_stage' else []
-        elif stage == 'vqa_train':
-            ckpt = self.checkpoint(work_dir, variant, seed, 'pretrain')
-            argv = ['tools/train.py', VQA_CFG, '--work-dir', out]
-            # --resume would drop load_from (tools/train.py), so only a
-            # killed fine-tune with a checkpoint of its own resumes
-            if has_checkpoint(out):
-                argv.append('--resume')
-            opts = [seed_opt, f'load_from={ckpt}']
-        elif stage == 'vqa_test':
-            ckpt = self.checkpoint(work_dir, variant, seed, 'vqa_train')
-            argv = ['tools/test.py', VQA_CFG, ckpt, '--work-dir', out]
-            opts = []
-        else:
-            raise ValueError(f'unknown stage {stage!r}')
-        opts += self.overrides(stage)
+        script, cfg, source, opts = self.spec(variant, seed, stage)
+        argv = [script, cfg]
+        if script == 'tools/test.py':
+            argv.append(self.checkpoint(work_dir, variant, seed, source))
+        argv += ['--work-dir', out]
+        if script == 'tools/train.py' and has_checkpoint(out):
+            # a killed run continues from its last checkpoint
+            argv.append('--resume')
+        if stage == 'vqa_train':
+            # given even on --resume: tools/train.py then drops it
+            ckpt = self.checkpoint(work_dir, variant, seed, source)
+            opts = opts + [f'load_from={ckpt}']
         prefix = ['nice', '-n', str(self.nice)] if self.nice else []
         return prefix + [self.python] + argv + (
             ['--cfg-options'] + opts if opts else [])
+
+    def fingerprint(self, variant: str, seed: int, stage: str) -> str:
+        """SHA-256 (12 hex digits) of the stage's config as read (every
+        file it inherits resolved) and its options: a finished stage
+        whose fingerprint changed is redone."""
+        script, cfg, _, opts = self.spec(variant, seed, stage)
+        if cfg not in self._configs:
+            from mmengine.config import Config
+            self._configs[cfg] = json.dumps(
+                Config.fromfile(osp.join(REPO, cfg)).to_dict(),
+                sort_keys=True, default=str)
+        text = json.dumps([script, self._configs[cfg], opts])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     @staticmethod
     def checkpoint(work_dir, variant, seed, stage) -> str:
@@ -384,7 +405,8 @@ class CommandRunner:
             env['PYTHONPATH'] = os.pathsep.join(
                 [REPO] + [p for p in [env.get('PYTHONPATH')] if p])
             rc = subprocess.call(argv, cwd=REPO, stdout=f,
-                                 stderr=subprocess.STDOUT, env=env)
+                                 stderr=subprocess.STDOUT, env=env,
+                                 pass_fds=self.pass_fds)
         if rc != 0:
             raise StudyError(
                 f'{variant} seed {seed}: {stage} failed (exit {rc}); see '
@@ -418,6 +440,23 @@ class CommandRunner:
                 return hashlib.sha256(f.read()).hexdigest()[:12]
         except OSError:
             return None
+
+
+def lock_work_dir(work_dir: str) -> int:
+    """Hold ``<work_dir>/.lock`` (``flock``) for the study; the stages
+    inherit it, so a stage that outlives a killed driver keeps the work
+    dir locked until it ends. Returns the descriptor."""
+    os.makedirs(work_dir, exist_ok=True)
+    fd = os.open(osp.join(work_dir, '.lock'), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StudyError(
+            f'{work_dir} is in use by another run of the study, or by a '
+            'stage that a killed one left running (see `ps`); wait for it '
+            'or end it, then rerun') from None
+    return fd
 
 
 def has_checkpoint(folder: str) -> bool:
@@ -476,9 +515,21 @@ class Study:
         self.log = log
         self.clock = clock
 
+    def fingerprint(self, variant: str, seed: int,
+                    stage: str) -> Optional[str]:
+        fingerprint = getattr(self.runner, 'fingerprint', None)
+        return fingerprint(variant, seed, stage) if fingerprint else None
+
     def pending(self, variant: str, seed: int) -> List[str]:
-        return [s for s in STAGE_NAMES
-                if stage_result(self.work_dir, variant, seed, s) is None]
+        """The stages without a result, those whose config changed since,
+        and the stages after them."""
+        out = []
+        for stage in STAGES:
+            res = stage_result(self.work_dir, variant, seed, stage.name)
+            if stage.after in out or res is None or res.get('config') != \
+                    self.fingerprint(variant, seed, stage.name):
+                out.append(stage.name)
+        return out
 
     def run(self) -> List[str]:
         """Run what is left; return the failures (one line each). A failed
@@ -513,11 +564,20 @@ class Study:
     def run_stage(self, head: str, i: int, variant: str, seed: int,
                   stage: Stage) -> None:
         what = f'{head}: stage {i}/{len(STAGES)} {stage.title}'
+        out = stage_dir(self.work_dir, variant, seed, stage.name)
+        config = self.fingerprint(variant, seed, stage.name)
+        started = read_json(osp.join(out, 'started.json')) or {}
+        if osp.exists(osp.join(out, 'result.json')) or \
+                started.get('config') != config:
+            # finished before but to be redone, or killed while running
+            # another config: nothing of it may be reused
+            shutil.rmtree(out, ignore_errors=True)
+        write_json_atomic(osp.join(out, 'started.json'), dict(config=config))
         self.log(f'{what} ...')
         t0 = self.clock()
         result = self.runner(self.work_dir, variant, seed, stage.name)
         result = dict(result, stage=stage.name, variant=variant, seed=seed,
-                      wall_s=round(self.clock() - t0, 1))
+                      config=config, wall_s=round(self.clock() - t0, 1))
         write_json_atomic(
             osp.join(stage_dir(self.work_dir, variant, seed, stage.name),
                      'result.json'), result)
@@ -637,6 +697,44 @@ def markdown_table(results: dict, metric: str) -> str:
     return '\n'.join(lines)
 
 
+SUMMARY = ('itc/r_mean', 'two_stage/r_mean', 'vqa/acc')
+
+
+def _cell(row: dict) -> str:
+    """``mean (CI)`` of a variant and, below the reference, its paired
+    difference: ``+1.2 [-0.3, 2.7] no / yes`` (resolved / same sign as
+    the paper)."""
+    if not row['n']:
+        return 'not run'
+    ci = row['ci'] or [None, None]
+    text = f'{row["mean"]:.1f} ({_num(ci[0])}, {_num(ci[1])})'
+    cmp_ = row.get('vs_semmim')
+    if cmp_ and cmp_['n']:
+        dci = cmp_['ci'] or [None, None]
+        agree = {True: 'yes', False: 'no', None: '-'}[
+            cmp_['agrees_with_paper']]
+        text += (f'; {cmp_["mean"]:+.1f} [{_num(dci[0])}, {_num(dci[1])}]'
+                 f' {"resolved" if cmp_["resolved"] else "unresolved"}, '
+                 f'paper\'s sign: {agree}')
+    return text
+
+
+def summary_table(results: dict,
+                  metrics: Sequence[str] = SUMMARY) -> str:
+    """One row per variant: the paper's numbers, then per metric our mean
+    (95 % CI) and the paired difference with SemMIM [95 % CI]."""
+    labels = [results['metrics'][m]['label'] for m in metrics]
+    lines = ['| variant | paper row | paper TR / IR R@1, VQA | ' +
+             ' | '.join(labels) + ' |', '|---|---|---|' +
+             '---|' * len(metrics)]
+    for v, rows in results['aggregate'].items():
+        p = results['paper'].get(v, {})
+        lines.append(f'| {v} | {p.get("table", "")} "{p.get("row", "")}" | '
+                     f'{p.get("TR")} / {p.get("IR")}, {p.get("VQA")} | ' +
+                     ' | '.join(_cell(rows[m]) for m in metrics) + ' |')
+    return '\n'.join(lines)
+
+
 def plot(results: dict, path: str,
          metrics: Sequence[str] = ('itc/r_mean', 'two_stage/r_mean',
                                    'vqa/acc')) -> None:
@@ -661,7 +759,12 @@ def plot(results: dict, path: str,
                   for v in variants]
         ax.errorbar(means, y, xerr=[lo, hi], fmt='none', ecolor='gray',
                     capsize=3)
-        ax.scatter(means, y, c=colors, zorder=3)
+        # filled: the reference, or a difference resolved against it
+        filled = [v == REFERENCE or results['aggregate'][v][metric].get(
+            'vs_semmim', {}).get('resolved', False) for v in variants]
+        ax.scatter(means, y, edgecolors=colors, zorder=3,
+                   facecolors=[c if f else 'white'
+                               for c, f in zip(colors, filled)])
         ref = results['aggregate'].get(REFERENCE, {}).get(metric, {})
         if ref.get('mean') is not None:
             ax.axvline(ref['mean'], color='tab:red', lw=0.8, ls='--')
@@ -675,7 +778,8 @@ def plot(results: dict, path: str,
         ax.set_title(results['metrics'][metric]['label'])
         ax.grid(axis='x', alpha=0.3)
     fig.suptitle('Shapes-VL v2 ablation: mean and 95 % CI over seeds '
-                 '(dots: single seeds)', fontsize=10)
+                 '(dots: single seeds; hollow: not resolved from SemMIM)',
+                 fontsize=10)
     fig.tight_layout()
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -789,7 +893,11 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         'file and a rename, so a kill never leaves half of one). A rerun '
         'skips the stages with a result, continues a killed pre-training '
         'from its last epoch checkpoint and redoes any other unfinished '
-        'stage. Progress: a line per stage and, per run, '
+        'stage (and the stages that read its checkpoint). The work dir is '
+        'locked while the study, or a stage it started, runs. A failed '
+        'stage ends its run, not the study: the failures are listed at '
+        'the end and a rerun retries them. Progress: a line per stage '
+        'and, per run, '
         '`[run k/N] variant seed s: done in 4m12s; ~1h30m left` (the '
         'estimate is the mean time of the runs done in this session times '
         'the runs left). `--dry-run` prints the plan with every command; '
@@ -830,6 +938,11 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         if figure:
             lines += [f'![the ablation](figures/{osp.basename(figure)})',
                       '']
+        lines += ['Each cell: our mean over the seeds (95 % CI); below the '
+                  'reference, the paired difference from SemMIM [95 % CI], '
+                  'whether it is resolved and whether its sign is the '
+                  'paper\'s.', '', summary_table(results), '',
+                  'Every metric in full (R@1 of each direction too):', '']
         for metric in results['metrics']:
             lines += [f'### {results["metrics"][metric]["label"]}', '',
                       markdown_table(results, metric), '']
@@ -917,12 +1030,16 @@ def main(argv=None) -> int:
     if args.dry_run:
         dry_run(study, runner)
         return 0
-    failures = [] if args.aggregate_only else study.run()
+    failures = []
+    if not args.aggregate_only:
+        runner.pass_fds = (lock_work_dir(args.work_dir), )
+        failures = study.run()
     results = aggregate(args.work_dir, args.variants, args.seeds)
     results['command'] = 'python tools/ablation/shapes_vl.py ' + ' '.join(
         sys.argv[1:] if argv is None else argv)
     write_json_atomic(osp.join(args.work_dir, 'results.json'), results)
-    tables = '\n\n'.join(markdown_table(results, m) for m in METRICS)
+    tables = '\n\n'.join([summary_table(results)] + [
+        markdown_table(results, m) for m in METRICS])
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(tables + '\n')
     print(tables)
