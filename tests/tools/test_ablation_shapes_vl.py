@@ -304,6 +304,16 @@ def test_page_and_plot(tmp_path):
             log=lambda s: None, clock=Clock()).run()
     res = R.aggregate(work, ['semmim', 'inject-1'], [0, 1])
     res['command'] = 'python tools/ablation/shapes_vl.py --seeds 0 1'
+    assert R.baselines(res) is None  # the fake runs report no baseline
+    res['runs']['semmim']['0'].update({
+        'itc/chance_tr_r1': 0.2, 'itc/chance_ir_r1': 0.2,
+        'itc/chance_tr_r5': 1.0, 'itc/chance_ir_r5': 1.0,
+        'itc/chance_tr_r10': 2.0, 'itc/chance_ir_r10': 2.0,
+        'vqa/prior_acc': 27.14, 'vqa/qtype_prior_acc': 47.45})
+    assert R.baselines(res) == (
+        'retrieval by chance: mean recall 1.1, R@1 0.2 / 0.2; VQA: the most '
+        'frequent answer 27.1, the most frequent answer of each question '
+        'type 47.5')
     figure = str(tmp_path / 'fig.png')
     R.plot(res, figure)
     with open(figure, 'rb') as f:
@@ -314,6 +324,7 @@ def test_page_and_plot(tmp_path):
         in text
     assert 'Made by `python tools/ablation/shapes_vl.py --seeds 0 1`' in text
     assert '| inject-1 | Table 7 "1" |' in text
+    assert 'For scale, retrieval by chance: mean recall 1.1' in text
 
 
 # ---------------------------------------------------------------- configs

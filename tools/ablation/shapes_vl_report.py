@@ -360,6 +360,27 @@ def plot(results: dict, path: str,
     plt.close(fig)
 
 
+def baselines(results: dict) -> Optional[str]:
+    """What chance and answer priors score on the test split (the
+    metrics report them beside the model's; the same for every run)."""
+    runs = [m for per in results['runs'].values() for m in per.values()]
+    if not runs:
+        return None
+    m, parts = runs[0], []
+    chance = [v for k, v in m.items() if k.startswith('itc/chance_')]
+    if chance:
+        parts.append(f'retrieval by chance: mean recall '
+                     f'{np.mean(chance):.1f}, R@1 '
+                     f'{m.get("itc/chance_tr_r1", float("nan")):.1f} / '
+                     f'{m.get("itc/chance_ir_r1", float("nan")):.1f}')
+    if 'vqa/qtype_prior_acc' in m:
+        parts.append(f'VQA: the most frequent answer '
+                     f'{m.get("vqa/prior_acc", float("nan")):.1f}, the most '
+                     f'frequent answer of each question type '
+                     f'{m["vqa/qtype_prior_acc"]:.1f}')
+    return '; '.join(parts) or None
+
+
 def data_warning(results: dict) -> Optional[str]:
     """A line when the runs did not all see the same data."""
     data = results.get('data') or {}
@@ -515,8 +536,10 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         lines += ['Each cell: our mean over the seeds (95 % CI); below the '
                   'reference, the paired difference from SemMIM [95 % CI], '
                   'whether it is resolved and whether its sign is the '
-                  'paper\'s.', '', summary_table(results), '',
-                  'Every metric in full (R@1 of each direction too):', '']
+                  'paper\'s.', '', summary_table(results), '']
+        if baselines(results):
+            lines += [f'For scale, {baselines(results)}.', '']
+        lines += ['Every metric in full (R@1 of each direction too):', '']
         for metric in results['metrics']:
             lines += [f'### {results["metrics"][metric]["label"]}', '',
                       markdown_table(results, metric), '']
