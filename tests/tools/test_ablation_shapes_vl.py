@@ -468,6 +468,8 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
 
     def fake_call(argv, cwd, stdout, stderr, env, pass_fds):
         out = argv[argv.index('--work-dir') + 1]
+        assert env['OMP_NUM_THREADS'] == '1'
+        assert env['PYTHONPATH'].split(os.pathsep)[0] == REPO
         if argv[1] == 'tools/train.py':
             for name in ('epoch_1.pth', 'epoch_2.pth'):
                 open(osp.join(out, name), 'w').close()
@@ -483,7 +485,7 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(A.subprocess, 'call', fake_call)
-    runner = A.CommandRunner(python='PY', data_root=str(data))
+    runner = A.CommandRunner(python='PY', data_root=str(data), threads=1)
     res = runner(work, 'semmim', 0, 'pretrain')
     out = R.stage_dir(work, 'semmim', 0, 'pretrain')
     assert res['checkpoint'] == osp.join(out, 'epoch_2.pth')
@@ -493,7 +495,7 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
     R.write_json_atomic(osp.join(out, 'result.json'), res)
     assert runner(work, 'semmim', 0, 'itc')['metrics'] == {
         'retrieval/tr_r1': 12.5}
-    failing = A.CommandRunner(python='PY', options=['fail=1'])
+    failing = A.CommandRunner(python='PY', options=['fail=1'], threads=1)
     with pytest.raises(A.StudyError, match=r'two_stage failed \(exit 3\); '
                        r'see .*two_stage/stage.log'):
         failing(work, 'semmim', 0, 'two_stage')

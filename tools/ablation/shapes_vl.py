@@ -78,12 +78,14 @@ class CommandRunner:
 
     def __init__(self, python: str = sys.executable,
                  data_root: Optional[str] = None, smoke: bool = False,
-                 options: Sequence[str] = (), nice: int = 0):
+                 options: Sequence[str] = (), nice: int = 0,
+                 threads: Optional[int] = None):
         self.python = python
         self.data_root = data_root.rstrip('/') if data_root else None
         self.smoke = smoke
         self.options = list(options)
         self.nice = nice
+        self.threads = threads
         # the work dir's lock, held by the stages too (lock_work_dir)
         self.pass_fds = ()
         self._configs = {}
@@ -183,6 +185,9 @@ class CommandRunner:
             env = dict(os.environ)
             env['PYTHONPATH'] = os.pathsep.join(
                 [REPO] + [p for p in [env.get('PYTHONPATH')] if p])
+            if self.threads:
+                env['OMP_NUM_THREADS'] = env['MKL_NUM_THREADS'] = str(
+                    self.threads)
             rc = subprocess.call(argv, cwd=REPO, stdout=f,
                                  stderr=subprocess.STDOUT, env=env,
                                  pass_fds=self.pass_fds)
@@ -374,6 +379,11 @@ def parse_args(argv=None):
                    help='extra overrides given to every stage')
     p.add_argument('--nice', type=int, default=0,
                    help='run the stages under nice -n N')
+    p.add_argument('--threads', type=int, default=None,
+                   help='CPU threads of each stage (OMP_NUM_THREADS; '
+                   'default: PyTorch\'s, one per core). On a machine busy '
+                   'with other work, 1 avoids threads waiting for each '
+                   'other')
     p.add_argument('--doc', action='store_true',
                    help='also write docs/ablation_shapes_vl.md and '
                    'docs/figures/ablation_shapes_vl.png')
@@ -404,7 +414,8 @@ def main(argv=None) -> int:
     if args.data_root:
         args.data_root = osp.abspath(args.data_root)
     runner = CommandRunner(data_root=args.data_root, smoke=args.smoke,
-                           options=args.cfg_options, nice=args.nice)
+                           options=args.cfg_options, nice=args.nice,
+                           threads=args.threads)
     study = Study(args.work_dir, args.variants, args.seeds, runner)
     if args.dry_run:
         dry_run(study, runner)

@@ -498,7 +498,9 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         'the runs left). `--dry-run` prints the plan with every command; '
         '`--aggregate-only --doc` rewrites this page from the finished '
         'runs. `results.json` in the work dir holds every run\'s numbers '
-        'and the aggregates.',
+        'and the aggregates. On cores shared with other work, `--threads 1` '
+        '(and `--nice 10`) keeps a stage\'s threads from waiting for each '
+        'other; the budget below is for idle cores.',
         '',
         '## How to read the table',
         '',
