@@ -1,8 +1,8 @@
-"""The miniature ablation's harness (tools/ablation/shapes_vl.py): the
+"""The miniature ablation's harness (tools/ablation/: shapes_vl.py, the
+driver; shapes_vl_report.py, aggregation and page; seed_stats.py): the
 statistics on hand-made numbers, aggregation over a fake work dir, resume
 with a fake stage runner, progress lines, the variant configs and the page.
 The end-to-end run (every stage a few steps) is marked slow."""
-import importlib.util
 import json
 import math
 import os
@@ -15,17 +15,10 @@ from mmengine.config import Config
 
 from tests.conftest import REPO
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location(
-        'ablation_shapes_vl', osp.join(REPO, 'tools', 'ablation',
-                                       'shapes_vl.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-A = _load()
+sys.path.insert(0, osp.join(REPO, 'tools', 'ablation'))
+import seed_stats as S  # noqa: E402
+import shapes_vl as A  # noqa: E402
+import shapes_vl_report as R  # noqa: E402
 
 
 # ---------------------------------------------------------------- statistics
@@ -33,38 +26,38 @@ def test_t_quantiles_match_the_table():
     # two-sided 95 % critical values of Student's t (any statistics book)
     for df, value in [(1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228),
                       (30, 2.042)]:
-        assert A.t_ppf(0.975, df) == pytest.approx(value, abs=1e-3)
-    assert A.t_ppf(0.025, 2) == pytest.approx(-4.303, abs=1e-3)
+        assert S.t_ppf(0.975, df) == pytest.approx(value, abs=1e-3)
+    assert S.t_ppf(0.025, 2) == pytest.approx(-4.303, abs=1e-3)
     # P(T > 0) = 1/2; df = 1 is the Cauchy: P(T > 1) = 1/4
-    assert A.t_sf(0.0, 5) == pytest.approx(0.5)
-    assert A.t_sf(1.0, 1) == pytest.approx(0.25)
-    assert A.t_sf(-1.0, 1) == pytest.approx(0.75)
+    assert S.t_sf(0.0, 5) == pytest.approx(0.5)
+    assert S.t_sf(1.0, 1) == pytest.approx(0.25)
+    assert S.t_sf(-1.0, 1) == pytest.approx(0.75)
 
 
 def test_t_matches_scipy():
     stats = pytest.importorskip('scipy.stats')
     for df in (1, 2, 3, 7, 23):
         for t in (-3.1, -0.4, 0.2, 1.7, 9.0):
-            assert A.t_sf(t, df) == pytest.approx(stats.t.sf(t, df),
+            assert S.t_sf(t, df) == pytest.approx(stats.t.sf(t, df),
                                                   rel=1e-9, abs=1e-12)
-        assert A.t_ppf(0.9, df) == pytest.approx(stats.t.ppf(0.9, df),
+        assert S.t_ppf(0.9, df) == pytest.approx(stats.t.ppf(0.9, df),
                                                  rel=1e-9)
 
 
 def test_summarize_by_hand():
-    s = A.summarize([1.0, 2.0, 3.0, 4.0])
+    s = S.summarize([1.0, 2.0, 3.0, 4.0])
     std = math.sqrt(5 / 3)  # squared deviations 2.25+.25+.25+2.25 over 3
     half = 3.182446 * std / 2  # t(0.975, 3) * sd / sqrt(4)
     assert s['n'] == 4 and s['mean'] == pytest.approx(2.5)
     assert s['std'] == pytest.approx(std)
     assert s['ci'] == pytest.approx([2.5 - half, 2.5 + half], abs=1e-5)
-    one = A.summarize([7.0])
+    one = S.summarize([7.0])
     assert one['mean'] == 7.0 and one['std'] is None and one['ci'] is None
 
 
 def test_paired_by_hand():
     # differences 2, 3, 2: mean 7/3, sd 1/sqrt(3), se 1/3, t = 7
-    p = A.paired([3.0, 5.0, 4.0], [1.0, 2.0, 2.0])
+    p = S.paired([3.0, 5.0, 4.0], [1.0, 2.0, 2.0])
     assert p['mean'] == pytest.approx(7 / 3)
     assert p['std'] == pytest.approx(1 / math.sqrt(3))
     assert p['t'] == pytest.approx(7.0)
@@ -74,7 +67,7 @@ def test_paired_by_hand():
     assert p['p'] == pytest.approx(1 - 7 / math.sqrt(51), rel=1e-9)
     assert p['resolved'] is True
     # a spread as large as the mean: the interval straddles 0
-    q = A.paired([3.0, 1.0, 4.0], [1.0, 2.0, 2.0])
+    q = S.paired([3.0, 1.0, 4.0], [1.0, 2.0, 2.0])
     assert q['ci'][0] < 0 < q['ci'][1] and q['resolved'] is False
     assert 0.05 < q['p'] < 1
 
@@ -83,41 +76,41 @@ def test_paired_matches_scipy():
     stats = pytest.importorskip('scipy.stats')
     x, y = [10.2, 12.5, 9.1, 11.0], [11.0, 13.9, 9.5, 11.2]
     ref = stats.ttest_rel(x, y)
-    p = A.paired(x, y)
+    p = S.paired(x, y)
     assert p['t'] == pytest.approx(ref.statistic)
     assert p['p'] == pytest.approx(ref.pvalue)
 
 
 def test_paired_edge_cases():
-    same = A.paired([2.0, 3.0], [1.0, 2.0])  # every seed +1
+    same = S.paired([2.0, 3.0], [1.0, 2.0])  # every seed +1
     assert same['p'] == 0.0 and same['resolved'] is True
-    zero = A.paired([1.0, 2.0], [1.0, 2.0])
+    zero = S.paired([1.0, 2.0], [1.0, 2.0])
     assert zero['p'] == 1.0 and zero['resolved'] is False
-    one = A.paired([1.0], [0.5])
+    one = S.paired([1.0], [0.5])
     assert one['mean'] == 0.5 and one['ci'] is None
     assert one['resolved'] is False
 
 
 def test_paper_directions():
     # Table 4: w/o MIM 79.0 / 62.3, 77.20 against 81.5 / 64.2, 78.12
-    assert A.paper_difference('mim-none', 'TR') == pytest.approx(-2.5)
-    assert A.paper_difference('mim-none', 'IR') == pytest.approx(-1.9)
-    assert A.paper_difference('mim-none', 'TR+IR') == pytest.approx(-2.2)
-    assert A.paper_difference('mim-none', 'VQA') == pytest.approx(-0.92)
-    assert A.paper_difference('inject-1', 'TR') == pytest.approx(-1.5)
-    assert A.paper_difference('semmim', 'TR') == 0
-    assert A.direction_agrees(-0.3, -2.5) is True
-    assert A.direction_agrees(0.3, -2.5) is False
-    assert A.direction_agrees(0.0, -2.5) is None
-    assert A.direction_agrees(None, -2.5) is None
+    assert R.paper_difference('mim-none', 'TR') == pytest.approx(-2.5)
+    assert R.paper_difference('mim-none', 'IR') == pytest.approx(-1.9)
+    assert R.paper_difference('mim-none', 'TR+IR') == pytest.approx(-2.2)
+    assert R.paper_difference('mim-none', 'VQA') == pytest.approx(-0.92)
+    assert R.paper_difference('inject-1', 'TR') == pytest.approx(-1.5)
+    assert R.paper_difference('semmim', 'TR') == 0
+    assert R.direction_agrees(-0.3, -2.5) is True
+    assert R.direction_agrees(0.3, -2.5) is False
+    assert R.direction_agrees(0.0, -2.5) is None
+    assert R.direction_agrees(None, -2.5) is None
 
 
 # ---------------------------------------------------------------- progress
 def test_durations_and_progress_line():
-    assert A.fmt_duration(12.4) == '12s'
-    assert A.fmt_duration(252) == '4m12s'
-    assert A.fmt_duration(5400) == '1h30m'
-    assert A.fmt_duration(None) == '?'
+    assert R.fmt_duration(12.4) == '12s'
+    assert R.fmt_duration(252) == '4m12s'
+    assert R.fmt_duration(5400) == '1h30m'
+    assert R.fmt_duration(None) == '?'
     assert A.progress_line(3, 24, 'mim-none', 2, 252, 5400) == \
         '[run 3/24] mim-none seed 2: done in 4m12s; ~1h30m left'
     assert A.progress_line(24, 24, 'inject-1', 2, 60, 0).endswith(
@@ -144,7 +137,7 @@ class FakeRunner:
         self.calls.append((variant, seed, stage))
         if stage in ('pretrain', 'vqa_train'):
             return dict(checkpoint=f'{variant}-{seed}-{stage}.pth')
-        base = 10.0 * (A.VARIANTS.index(variant) + 1) + seed
+        base = 10.0 * (R.VARIANTS.index(variant) + 1) + seed
         prefix = 'vqa/' if stage == 'vqa_test' else 'retrieval/'
         names = ['acc'] if stage == 'vqa_test' else [
             'tr_r1', 'ir_r1', 'r_mean']
@@ -169,16 +162,16 @@ def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         study.run()
     assert first.calls == [('semmim', s, st) for s in (0, 1)
-                           for st in A.STAGE_NAMES] + [
+                           for st in R.STAGE_NAMES] + [
         ('mim-none', 0, 'pretrain'), ('mim-none', 0, 'itc')]
     # a half-written result (the tmp file of an interrupted write) does
     # not count, nor does a broken result.json
-    half = osp.join(A.stage_dir(work, 'mim-none', 0, 'two_stage'),
+    half = osp.join(R.stage_dir(work, 'mim-none', 0, 'two_stage'),
                     'result.json.tmp')
     os.makedirs(osp.dirname(half), exist_ok=True)
     with open(half, 'w') as f:
         f.write('{"metrics": {"retrieval/tr_r1"')
-    broken = osp.join(A.stage_dir(work, 'semmim', 1, 'vqa_test'),
+    broken = osp.join(R.stage_dir(work, 'semmim', 1, 'vqa_test'),
                       'result.json')
     with open(broken, 'w') as f:
         f.write('{"metr')
@@ -187,11 +180,11 @@ def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
     A.Study(work, ['semmim', 'mim-none'], [0, 1], again, log=lines.append,
             clock=Clock()).run()
     assert again.calls == [('semmim', 1, 'vqa_test')] + [
-        ('mim-none', 0, st) for st in A.STAGE_NAMES[2:]] + [
-        ('mim-none', 1, st) for st in A.STAGE_NAMES]
+        ('mim-none', 0, st) for st in R.STAGE_NAMES[2:]] + [
+        ('mim-none', 1, st) for st in R.STAGE_NAMES]
     assert lines[-1].startswith('[run 4/4] mim-none seed 1: done in')
     assert '[run 1/4] semmim seed 0: reused' in lines[0]
-    result = A.read_json(osp.join(A.stage_dir(work, 'mim-none', 0,
+    result = R.read_json(osp.join(R.stage_dir(work, 'mim-none', 0,
                                               'two_stage'), 'result.json'))
     assert result['metrics']['retrieval/tr_r1'] == 21.0
     assert result['wall_s'] == 5.0 and result['seed'] == 0
@@ -201,14 +194,14 @@ def test_resume_skips_finished_stages_and_redoes_the_rest(tmp_path):
             log=lambda s: None).run()
     assert third.calls == []
     # a pre-training redone (its result removed) redoes what used it
-    os.remove(osp.join(A.stage_dir(work, 'semmim', 0, 'pretrain'),
+    os.remove(osp.join(R.stage_dir(work, 'semmim', 0, 'pretrain'),
                        'result.json'))
-    os.remove(osp.join(A.stage_dir(work, 'semmim', 1, 'vqa_train'),
+    os.remove(osp.join(R.stage_dir(work, 'semmim', 1, 'vqa_train'),
                        'result.json'))
     fourth = FakeRunner()
     A.Study(work, ['semmim', 'mim-none'], [0, 1], fourth,
             log=lambda s: None).run()
-    assert fourth.calls == [('semmim', 0, s) for s in A.STAGE_NAMES] + [
+    assert fourth.calls == [('semmim', 0, s) for s in R.STAGE_NAMES] + [
         ('semmim', 1, 'vqa_train'), ('semmim', 1, 'vqa_test')]
 
 
@@ -226,7 +219,7 @@ def test_a_failed_stage_ends_its_run_not_the_study(tmp_path):
     again = FakeRunner()
     assert A.Study(str(tmp_path), ['semmim'], [0, 1], again,
                    log=lambda s: None).run() == []
-    assert again.calls == [('semmim', 0, s) for s in A.STAGE_NAMES[1:]]
+    assert again.calls == [('semmim', 0, s) for s in R.STAGE_NAMES[1:]]
 
 
 def test_progress_estimates_what_is_left(tmp_path):
@@ -246,9 +239,9 @@ def test_progress_estimates_what_is_left(tmp_path):
 
 def test_atomic_write_replaces_whole(tmp_path):
     path = str(tmp_path / 'a' / 'result.json')
-    A.write_json_atomic(path, dict(x=1))
-    A.write_json_atomic(path, dict(x=2))
-    assert A.read_json(path) == dict(x=2)
+    R.write_json_atomic(path, dict(x=1))
+    R.write_json_atomic(path, dict(x=2))
+    assert R.read_json(path) == dict(x=2)
     assert os.listdir(osp.dirname(path)) == ['result.json']
 
 
@@ -258,9 +251,9 @@ def test_aggregate_over_a_fake_work_dir(tmp_path):
     A.Study(work, ['semmim', 'mim-none'], [0, 1, 2], FakeRunner(),
             log=lambda s: None, clock=Clock()).run()
     # seed 2 of mim-none lost its VQA test: the run is incomplete
-    os.remove(osp.join(A.stage_dir(work, 'mim-none', 2, 'vqa_test'),
+    os.remove(osp.join(R.stage_dir(work, 'mim-none', 2, 'vqa_test'),
                        'result.json'))
-    res = A.aggregate(work, ['semmim', 'mim-none'], [0, 1, 2])
+    res = R.aggregate(work, ['semmim', 'mim-none'], [0, 1, 2])
     assert sorted(res['runs']['semmim']) == ['0', '1', '2']
     assert sorted(res['runs']['mim-none']) == ['0', '1']
     # semmim: 10 + seed (+ 1 for two-stage); mim-none: 20 + seed
@@ -282,10 +275,10 @@ def test_aggregate_over_a_fake_work_dir(tmp_path):
     assert res['stage_wall_s']['pretrain']['n'] == 6
     assert res['paper']['mim-none']['TR'] == 79.0
     json.dumps(res)  # writable as is
-    table = A.markdown_table(res, 'itc/tr_r1')
+    table = R.markdown_table(res, 'itc/tr_r1')
     assert '| mim-none | Table 4 "w/o MIM" | 20.5 ± 0.7' in table
     assert '+10.0' in table and '| yes | -2.50 | no |' in table
-    summary = A.summary_table(res).splitlines()
+    summary = R.summary_table(res).splitlines()
     assert summary[0] == ('| variant | paper row | paper TR / IR R@1, VQA | '
                           'ITC mean recall | two-stage mean recall | '
                           'VQA accuracy |')
@@ -296,31 +289,42 @@ def test_aggregate_over_a_fake_work_dir(tmp_path):
 
 
 def test_page_and_plot(tmp_path):
-    empty = A.aggregate(str(tmp_path), A.VARIANTS, [0, 1, 2])
+    empty = R.aggregate(str(tmp_path), R.VARIANTS, [0, 1, 2])
     page = str(tmp_path / 'page.md')
-    A.write_doc(empty, page, figure=None)
+    R.write_doc(empty, page, figure=None)
     text = open(page).read()
     assert '**Not yet run.**' in text
     results = text.split('## Results')[1].split('## Budget')[0]
     assert not any(c.isdigit() for c in results), results
     assert '![' not in text and 'Mean wall time' not in text
-    for v in A.VARIANTS:
+    for v in R.VARIANTS:
         assert f'`projects/ablation_shapes_vl/configs/{v}.py`' in text
     work = str(tmp_path / 'w')
     A.Study(work, ['semmim', 'inject-1'], [0, 1], FakeRunner(),
             log=lambda s: None, clock=Clock()).run()
-    res = A.aggregate(work, ['semmim', 'inject-1'], [0, 1])
+    res = R.aggregate(work, ['semmim', 'inject-1'], [0, 1])
     res['command'] = 'python tools/ablation/shapes_vl.py --seeds 0 1'
+    assert R.baselines(res) is None  # the fake runs report no baseline
+    res['runs']['semmim']['0'].update({
+        'itc/chance_tr_r1': 0.2, 'itc/chance_ir_r1': 0.2,
+        'itc/chance_tr_r5': 1.0, 'itc/chance_ir_r5': 1.0,
+        'itc/chance_tr_r10': 2.0, 'itc/chance_ir_r10': 2.0,
+        'vqa/prior_acc': 27.14, 'vqa/qtype_prior_acc': 47.45})
+    assert R.baselines(res) == (
+        'retrieval by chance: mean recall 1.1, R@1 0.2 / 0.2; VQA: the most '
+        'frequent answer 27.1, the most frequent answer of each question '
+        'type 47.5')
     figure = str(tmp_path / 'fig.png')
-    A.plot(res, figure)
+    R.plot(res, figure)
     with open(figure, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
-    A.write_doc(res, page, figure=figure)
+    R.write_doc(res, page, figure=figure)
     text = open(page).read()
     assert 'Not yet run' not in text and '![the ablation](figures/fig.png)' \
         in text
     assert 'Made by `python tools/ablation/shapes_vl.py --seeds 0 1`' in text
     assert '| inject-1 | Table 7 "1" |' in text
+    assert 'For scale, retrieval by chance: mean recall 1.1' in text
 
 
 # ---------------------------------------------------------------- configs
@@ -345,12 +349,12 @@ CHANGED = {
 
 
 def test_every_variant_config_changes_its_key():
-    assert set(CHANGED) == set(A.VARIANTS)
+    assert set(CHANGED) == set(R.VARIANTS)
     demo = Config.fromfile(osp.join(
         REPO, 'configs', 'semmim',
         'semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py'))
-    for v in A.VARIANTS:
-        cfg = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, f'{v}.py'))
+    for v in R.VARIANTS:
+        cfg = Config.fromfile(osp.join(REPO, R.CONFIG_DIR, f'{v}.py'))
         assert CHANGED[v](cfg.model), v
         # everything else is the demo's
         assert cfg.train_cfg == demo.train_cfg
@@ -365,7 +369,7 @@ def test_variants_build():
     from semmim.utils import register_all_modules
     register_all_modules()
     for v in ('mim-none', 'mim-pixel', 'inject-1'):
-        cfg = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, f'{v}.py'))
+        cfg = Config.fromfile(osp.join(REPO, R.CONFIG_DIR, f'{v}.py'))
         model = MODELS.build(cfg.model)
         assert (model.mim_head is None) == (v == 'mim-none')
 
@@ -379,8 +383,8 @@ def test_vqa_config_takes_a_v2_pretraining_checkpoint():
     from semmim.utils import register_all_modules
     from semmim.utils.checkpoint_io import match_state_dict
     register_all_modules()
-    pre = Config.fromfile(osp.join(REPO, A.CONFIG_DIR, 'semmim.py'))
-    vqa = Config.fromfile(osp.join(REPO, A.VQA_CFG))
+    pre = Config.fromfile(osp.join(REPO, R.CONFIG_DIR, 'semmim.py'))
+    vqa = Config.fromfile(osp.join(REPO, R.VQA_CFG))
     assert vqa.train_cfg.max_iters == vqa.param_scheduler[1].end
     assert vqa.train_dataloader.dataset.data_root == 'data/shapes_vl_v2/'
     torch.manual_seed(0)
@@ -404,7 +408,7 @@ def test_commands(tmp_path):
     assert 'train_dataloader.dataset.data_root=/d/' in opts
     assert 'train_cfg.max_epochs=1' in opts
     # a killed pre-training resumes from its last checkpoint
-    out = A.stage_dir(work, 'mim-none', 2, 'pretrain')
+    out = R.stage_dir(work, 'mim-none', 2, 'pretrain')
     os.makedirs(out)
     open(osp.join(out, 'epoch_1.pth'), 'w').close()
     with open(osp.join(out, 'last_checkpoint'), 'w') as f:
@@ -412,10 +416,10 @@ def test_commands(tmp_path):
     assert '--resume' in runner.command(work, 'mim-none', 2, 'pretrain')
     with pytest.raises(A.StudyError, match='pretrain has no result'):
         runner.command(work, 'mim-none', 2, 'itc')
-    A.write_json_atomic(osp.join(out, 'result.json'),
+    R.write_json_atomic(osp.join(out, 'result.json'),
                         dict(checkpoint='/c/epoch_2.pth'))
     two = runner.command(work, 'mim-none', 2, 'two_stage')
-    assert two[1:4] == ['tools/test.py', A.RETRIEVAL_CFG, '/c/epoch_2.pth']
+    assert two[1:4] == ['tools/test.py', R.RETRIEVAL_CFG, '/c/epoch_2.pth']
     assert 'model.topk=16' in two
     assert 'model.topk=16' not in runner.command(work, 'mim-none', 2, 'itc')
     ft = runner.command(work, 'mim-none', 2, 'vqa_train')
@@ -441,11 +445,11 @@ def test_end_to_end_smoke_run_and_rerun(tmp_path):
                          timeout=900)
     assert run.returncode == 0, run.stderr[-2000:]
     assert '[run 2/2] mim-pixel seed 0: done in' in run.stdout
-    res = A.read_json(osp.join(work, 'results.json'))
+    res = R.read_json(osp.join(work, 'results.json'))
     for v in ('semmim', 'mim-pixel'):
         metrics = res['runs'][v]['0']
-        assert set(A.METRICS) <= set(metrics)
-        assert all(0 <= metrics[m] <= 100 for m in A.METRICS)
+        assert set(R.METRICS) <= set(metrics)
+        assert all(0 <= metrics[m] <= 100 for m in R.METRICS)
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0
@@ -464,6 +468,8 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
 
     def fake_call(argv, cwd, stdout, stderr, env, pass_fds):
         out = argv[argv.index('--work-dir') + 1]
+        assert env['OMP_NUM_THREADS'] == '1'
+        assert env['PYTHONPATH'].split(os.pathsep)[0] == REPO
         if argv[1] == 'tools/train.py':
             for name in ('epoch_1.pth', 'epoch_2.pth'):
                 open(osp.join(out, name), 'w').close()
@@ -479,17 +485,17 @@ def test_command_runner_reads_the_tools_outputs(tmp_path, monkeypatch):
         return 0
 
     monkeypatch.setattr(A.subprocess, 'call', fake_call)
-    runner = A.CommandRunner(python='PY', data_root=str(data))
+    runner = A.CommandRunner(python='PY', data_root=str(data), threads=1)
     res = runner(work, 'semmim', 0, 'pretrain')
-    out = A.stage_dir(work, 'semmim', 0, 'pretrain')
+    out = R.stage_dir(work, 'semmim', 0, 'pretrain')
     assert res['checkpoint'] == osp.join(out, 'epoch_2.pth')
     assert sorted(f for f in os.listdir(out) if f.endswith('.pth')) == [
         'epoch_2.pth']
     assert len(res['data']) == 12
-    A.write_json_atomic(osp.join(out, 'result.json'), res)
+    R.write_json_atomic(osp.join(out, 'result.json'), res)
     assert runner(work, 'semmim', 0, 'itc')['metrics'] == {
         'retrieval/tr_r1': 12.5}
-    failing = A.CommandRunner(python='PY', options=['fail=1'])
+    failing = A.CommandRunner(python='PY', options=['fail=1'], threads=1)
     with pytest.raises(A.StudyError, match=r'two_stage failed \(exit 3\); '
                        r'see .*two_stage/stage.log'):
         failing(work, 'semmim', 0, 'two_stage')
@@ -499,14 +505,14 @@ def test_runs_on_other_data_are_flagged(tmp_path):
     work = str(tmp_path)
     A.Study(work, ['semmim'], [0, 1], FakeRunner(), log=lambda s: None,
             clock=Clock()).run()
-    assert A.data_warning(A.aggregate(work, ['semmim'], [0, 1])) is None
+    assert R.data_warning(R.aggregate(work, ['semmim'], [0, 1])) is None
     for seed, data in ((0, 'aaa'), (1, 'bbb')):
-        path = osp.join(A.stage_dir(work, 'semmim', seed, 'pretrain'),
+        path = osp.join(R.stage_dir(work, 'semmim', seed, 'pretrain'),
                         'result.json')
-        A.write_json_atomic(path, dict(A.read_json(path), data=data))
-    res = A.aggregate(work, ['semmim'], [0, 1])
+        R.write_json_atomic(path, dict(R.read_json(path), data=data))
+    res = R.aggregate(work, ['semmim'], [0, 1])
     assert res['data'] == {'aaa': ['semmim/0'], 'bbb': ['semmim/1']}
-    assert '2 different datasets' in A.data_warning(res)
+    assert '2 different datasets' in R.data_warning(res)
 
 
 def test_one_study_per_work_dir(tmp_path):
@@ -542,8 +548,8 @@ def test_a_changed_config_redoes_its_stage_from_scratch(tmp_path):
     work = str(tmp_path)
     A.Study(work, ['semmim'], [0], ConfiguredRunner({}),
             log=lambda s: None).run()
-    ft = A.stage_dir(work, 'semmim', 0, 'vqa_train')
-    assert A.read_json(osp.join(ft, 'result.json'))['config'] == 'c0'
+    ft = R.stage_dir(work, 'semmim', 0, 'vqa_train')
+    assert R.read_json(osp.join(ft, 'result.json'))['config'] == 'c0'
     open(osp.join(ft, 'iter_300.pth'), 'w').close()
     same = ConfiguredRunner({})
     A.Study(work, ['semmim'], [0], same, log=lambda s: None).run()
@@ -555,12 +561,12 @@ def test_a_changed_config_redoes_its_stage_from_scratch(tmp_path):
     assert changed.calls == [('semmim', 0, 'vqa_train'),
                              ('semmim', 0, 'vqa_test')]
     assert not osp.exists(osp.join(ft, 'iter_300.pth'))
-    assert A.read_json(osp.join(ft, 'result.json'))['config'] == 'c1'
+    assert R.read_json(osp.join(ft, 'result.json'))['config'] == 'c1'
     # killed while running another config: its checkpoints go too
-    pre = A.stage_dir(work, 'semmim', 0, 'pretrain')
+    pre = R.stage_dir(work, 'semmim', 0, 'pretrain')
     os.remove(osp.join(pre, 'result.json'))
     open(osp.join(pre, 'epoch_1.pth'), 'w').close()
-    A.write_json_atomic(osp.join(pre, 'started.json'), dict(config='old'))
+    R.write_json_atomic(osp.join(pre, 'started.json'), dict(config='old'))
     A.Study(work, ['semmim'], [0], ConfiguredRunner({'vqa_train': 'c1'}),
             log=lambda s: None).run()
     assert not osp.exists(osp.join(pre, 'epoch_1.pth'))
