@@ -191,7 +191,9 @@ def accuracy_table(prob: np.ndarray, label: np.ndarray, kind: np.ndarray,
         ``matched``, ``negative`` (both kinds), ``negative_caption``,
         ``negative_image``, ``overall``, ``balanced`` (mean of matched and
         negative); ``prior`` (accuracy of always "no match") and
-        ``margin`` (overall - prior), in points.
+        ``margin`` (overall - prior), in points; ``auc`` (percent, no
+        threshold): how often a matched pair's ``p(match)`` beats a
+        negative's, ties half (50: no ranking).
     """
     label = np.asarray(label)
     kind = np.asarray(kind)
@@ -210,7 +212,26 @@ def accuracy_table(prob: np.ndarray, label: np.ndarray, kind: np.ndarray,
     out['balanced'] = (out['matched'] + out['negative']) / 2
     out['prior'] = float(100 * neg.mean())
     out['margin'] = out['overall'] - out['prior']
+    out['auc'] = ranking_auc(np.asarray(prob)[pos], np.asarray(prob)[neg])
     return out
+
+
+def ranking_auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Percent of (positive, negative) score pairs the positive wins, ties
+    counted half (ROC AUC by the Mann-Whitney statistic)."""
+    if not len(pos) or not len(neg):
+        return float('nan')
+    scores = np.concatenate([pos, neg])
+    order = np.argsort(scores, kind='stable')
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # average ranks (1-based) over ties
+    _, first, counts = np.unique(sorted_scores, return_index=True,
+                                 return_counts=True)
+    mean_rank = first + (counts + 1) / 2
+    ranks[order] = np.repeat(mean_rank, counts)
+    wins = ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2
+    return float(100 * wins / (len(pos) * len(neg)))
 
 
 def itm_accuracy(model, images: torch.Tensor, captions: Sequence[str],
@@ -266,4 +287,5 @@ def format_accuracy(acc: Dict[str, float],
                       ('prior', 'prior (always no)')):
         rows.append(f'  {name:<20}{acc[key]:>11.1f}')
     rows.append(f'  {"margin over prior":<20}{acc["margin"]:>+11.1f}')
+    rows.append(f'  {"ROC AUC (no cut)":<20}{acc["auc"]:>11.1f}')
     return '\n'.join(rows)

@@ -90,6 +90,10 @@ def test_itm_accuracy_v2(tiny_itm_model, tiny_v2, tmp_path, capsys):
     assert acc['balanced'] == pytest.approx(
         (expected['matched'] + expected['negative']) / 2)
     assert acc['margin'] == pytest.approx(expected['overall'] - 200 / 3)
+    p = np.array(pairs['p_match'])
+    pos, neg = p[:n], p[n:]
+    wins = (pos[:, None] > neg[None]) + 0.5 * (pos[:, None] == neg[None])
+    assert acc['auc'] == pytest.approx(100 * wins.mean())
     # a head that always says no scores exactly the prior
     no = tool.main([config, always_no, '--data-root', tiny_v2,
                     '--no-progress', '--out', str(tmp_path / 'no.json')])
@@ -98,6 +102,7 @@ def test_itm_accuracy_v2(tiny_itm_model, tiny_v2, tmp_path, capsys):
     assert no['accuracy']['margin'] == pytest.approx(0.0)
     assert no['accuracy']['matched'] == 0.0
     assert no['accuracy']['balanced'] == pytest.approx(50.0)
+    assert no['accuracy']['auc'] == pytest.approx(50.0)  # all tied
     # the same pairs: they depend on ITC, not on the ITM head
     assert no['pairs']['caption'] == pairs['caption']
 
@@ -140,6 +145,11 @@ def test_hard_negatives_follow_itc_and_truth():
     assert table['negative_caption'] == 50.0
     assert table['overall'] == 50.0 and table['prior'] == pytest.approx(
         200 / 3)
+    # 0.9 beats all four negatives, 0.2 only 0.1: 5 of 8
+    assert table['auc'] == pytest.approx(62.5)
+    tied = accuracy_table(np.array([0.5, 0.5, 0.2]), np.array([1, 0, 0]),
+                          np.array([0, 1, 2]))
+    assert tied['auc'] == pytest.approx(75.0)
 
 
 def test_itm_accuracy_v1_fallback(tiny_itm_model, tiny_shapes, tmp_path,

@@ -16,7 +16,8 @@ prior, 66.7 %. A pair counts as matched when the ITM head's
 
 Printed and written (JSON, with every pair's ITC similarity and p(match)):
 accuracy on the matched pairs, on each kind of hard negative and on all of
-them, overall and balanced accuracy, the prior and the margin over it.
+them, overall and balanced accuracy, the prior and the margin over it, and
+the threshold-free ROC AUC of p(match) (matched against negative pairs).
 
 Example:
     python tools/analysis_tools/itm_accuracy.py \\
