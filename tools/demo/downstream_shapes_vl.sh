@@ -8,10 +8,11 @@
 #   bash tools/demo/downstream_shapes_vl.sh [TASK ...]    # default: all three
 #
 # Environment: CKPT (default work_dirs/demo/pretrain/last.pth), WORK
-# (default work_dirs/demo/downstream), PYTHON (default python), WORLD (v1,
-# the default, or v2: Shapes-VL v2 with its fitted 72-token vocabulary, for
-# a checkpoint of configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py;
-# docs/shapes_vl_v2.md). A task whose config is missing is skipped, said
+# (default work_dirs/demo/downstream), PYTHON (default python), WORLD (v2,
+# the default: Shapes-VL v2 with its fitted 72-token vocabulary, for a
+# checkpoint of configs/semmim/semmim_vit-t-p8_1xb64-cpu_shapes-vl-v2.py,
+# what tools/demo.sh trains; or v1, for a checkpoint of the v1 demo config,
+# docs/shapes_vl_v1.md). A task whose config is missing is skipped, said
 # so, and the script exits 1 after the others.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/../.."
 CKPT=${CKPT:-work_dirs/demo/pretrain/last.pth}
 WORK=${WORK:-work_dirs/demo/downstream}
 PYTHON=${PYTHON:-python}
-WORLD=${WORLD:-v1}
+WORLD=${WORLD:-v2}
 TASKS=("$@")
 [ ${#TASKS[@]} -eq 0 ] && TASKS=(retrieval caption vqa)
 
