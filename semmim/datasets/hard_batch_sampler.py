@@ -8,6 +8,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from mmengine.utils import import_modules_from_strings
 
 from semmim.registry import DATA_SAMPLERS
+from .image_grouped_sampler import rank_share
 
 
 def _resolve(key_fn: Union[str, Callable]) -> Callable:
@@ -119,14 +120,8 @@ class HardBatchSampler:
 
     def __iter__(self) -> Iterator[int]:
         indices = [i for chunk in self.chunks() for i in chunk]
-        if self.round_up:
-            indices = (indices * math.ceil(self.total_size /
-                                           len(indices)))[:self.total_size]
-            start = self.rank * self.num_samples
-            return iter(indices[start:start + self.num_samples])
-        bounds = [len(indices) * r // self.world_size
-                  for r in range(self.world_size + 1)]
-        return iter(indices[bounds[self.rank]:bounds[self.rank + 1]])
+        return iter(rank_share(indices, self.rank, self.world_size,
+                               self.num_samples, self.round_up))
 
     def __len__(self) -> int:
         return self.num_samples

@@ -9,6 +9,19 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from semmim.registry import DATA_SAMPLERS
 
 
+def rank_share(indices: List[int], rank: int, world_size: int,
+               num_samples: int, round_up: bool) -> List[int]:
+    """This rank's contiguous share of an epoch's ``indices``: with
+    ``round_up``, ``num_samples`` each (the list repeated to fill the last
+    share), otherwise shares differing by at most one sample."""
+    if round_up:
+        total = num_samples * world_size
+        indices = (indices * math.ceil(total / len(indices)))[:total]
+        return indices[rank * num_samples:(rank + 1) * num_samples]
+    bounds = [len(indices) * r // world_size for r in range(world_size + 1)]
+    return indices[bounds[rank]:bounds[rank + 1]]
+
+
 @DATA_SAMPLERS.register_module()
 class ImageGroupedSampler:
     """Shuffle groups of samples that share an image, not single samples.
@@ -67,14 +80,8 @@ class ImageGroupedSampler:
             g.manual_seed(self.seed + self.epoch)
             order = torch.randperm(len(self.groups), generator=g).tolist()
         indices = [i for k in order for i in self.groups[k]]
-        if self.round_up:
-            indices = (indices * math.ceil(self.total_size /
-                                           len(indices)))[:self.total_size]
-            start = self.rank * self.num_samples
-            return iter(indices[start:start + self.num_samples])
-        bounds = [len(indices) * r // self.world_size
-                  for r in range(self.world_size + 1)]
-        return iter(indices[bounds[self.rank]:bounds[self.rank + 1]])
+        return iter(rank_share(indices, self.rank, self.world_size,
+                               self.num_samples, self.round_up))
 
     def __len__(self) -> int:
         return self.num_samples
