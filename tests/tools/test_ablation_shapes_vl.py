@@ -325,6 +325,10 @@ def test_page_and_plot(tmp_path):
     assert 'Made by `python tools/ablation/shapes_vl.py --seeds 0 1`' in text
     assert '| inject-1 | Table 7 "1" |' in text
     assert 'For scale, retrieval by chance: mean recall 1.1' in text
+    others = [v for v in R.VARIANTS if v not in ('semmim', 'inject-1')]
+    assert f'**Not run here**: {", ".join(others)} (configs above)' in text
+    assert '(2 variants x 2 seeds)' in text and \
+        f'; all {len(R.VARIANTS)} variants: ' in text
 
 
 # ---------------------------------------------------------------- configs

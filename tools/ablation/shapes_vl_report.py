@@ -535,6 +535,13 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
         if figure:
             lines += [f'![the ablation](figures/{osp.basename(figure)})',
                       '']
+        missing = [v for v in VARIANTS if not results['runs'].get(v)]
+        if missing:
+            lines += [f'**Not run here**: {", ".join(missing)} (configs '
+                      'above): `python tools/ablation/shapes_vl.py '
+                      f'--variants {" ".join(missing)}` runs them, and '
+                      '`--aggregate-only --doc` over every variant adds '
+                      'their rows.', '']
         lines += ['Each cell: our mean over the seeds (95 % CI); below the '
                   'reference, the paired difference from SemMIM [95 % CI], '
                   'whether it is resolved and whether its sign is the '
@@ -555,10 +562,14 @@ def write_doc(results: dict, path: str, figure: Optional[str]) -> None:
                   '| stage | mean | runs |', '|---|---|---|']
         lines += [f'| {s} | {fmt_duration(t["mean"])} | {t["n"]} |'
                   for s, t in times.items()]
+        whole = ''
+        if len(results['variants']) < len(VARIANTS):
+            every = total * len(VARIANTS) * len(results['seeds'])
+            whole = f'; all {len(VARIANTS)} variants: {fmt_duration(every)}'
         lines += ['', f'A run: {fmt_duration(total)}; the study '
                   f'({len(results["variants"])} variants x '
                   f'{len(results["seeds"])} seeds): '
-                  f'{fmt_duration(total * runs)}.',
+                  f'{fmt_duration(total * runs)}{whole}.',
                   '']
     lines += ['The budget: one variant-seed <= 8 minutes, the whole '
               'study <= 2.5 hours on a 2-core CPU.', '']
