@@ -202,14 +202,22 @@ default_hooks = dict(logger=dict(interval=1),
 def pretrained(tmp_path_factory, tiny_shapes):
     """(config, checkpoint) of a tiny SemMIM (64 px, 8 x 8 patches), for
     the analysis tools' tests."""
+    config, checkpoint, _ = tiny_checkpoint(
+        tmp_path_factory.mktemp('tiny_semmim'), tiny_shapes)
+    return config, checkpoint
+
+
+def tiny_checkpoint(folder, data_root):
+    """Write a tiny SemMIM config on ``data_root`` and a checkpoint of its
+    freshly initialised model (seed 0) into ``folder``; returns (config,
+    checkpoint, model)."""
     from mmengine.config import Config
 
     from semmim.registry import MODELS
-    folder = tmp_path_factory.mktemp('tiny_semmim')
-    config = tiny_train_config(folder / 'tiny.py', tiny_shapes)
+    config = tiny_train_config(folder / 'tiny.py', data_root)
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(config).model)
     model.init_weights()
     checkpoint = str(folder / 'tiny.pth')
     torch.save(dict(state_dict=model.state_dict()), checkpoint)
-    return config, checkpoint
+    return config, checkpoint, model

@@ -5,14 +5,12 @@ import json
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from semmim.datasets.shapes_vl.world_v2 import caption_true
-from semmim.registry import MODELS
 from semmim.visualization.itm_accuracy import (accuracy_table,
                                                hardest_false, select_pairs)
 from semmim.visualization.samples import shapes_vl_samples
-from tests.conftest import tiny_train_config
+from tests.conftest import tiny_checkpoint
 from tests.tools.test_analysis_tools import load_tool
 
 
@@ -29,12 +27,7 @@ def tiny_v2(tmp_path_factory):
 def tiny_itm_model(tmp_path_factory, tiny_v2):
     """(config, checkpoint, always-no checkpoint) of a tiny SemMIM."""
     folder = tmp_path_factory.mktemp('tiny_itm_semmim')
-    config = tiny_train_config(folder / 'tiny.py', tiny_v2)
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
-    model.init_weights()
-    checkpoint = str(folder / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    config, checkpoint, model = tiny_checkpoint(folder, tiny_v2)
     with torch.no_grad():  # an ITM head that always says "no match"
         model.itm_head.fc.weight.zero_()
         model.itm_head.fc.bias.copy_(torch.tensor([1.0, -1.0]))

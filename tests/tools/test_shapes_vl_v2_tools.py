@@ -4,10 +4,8 @@ import json
 
 import pytest
 import torch
-from mmengine.config import Config
 
-from semmim.registry import MODELS
-from tests.conftest import tiny_train_config
+from tests.conftest import tiny_checkpoint
 from tests.tools.test_analysis_tools import load_tool
 
 
@@ -22,13 +20,8 @@ def tiny_v2(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def tiny_model(tmp_path_factory, tiny_v2):
-    folder = tmp_path_factory.mktemp('tiny_v2_semmim')
-    config = tiny_train_config(folder / 'tiny.py', tiny_v2)
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
-    model.init_weights()
-    checkpoint = str(folder / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    config, checkpoint, _ = tiny_checkpoint(
+        tmp_path_factory.mktemp('tiny_v2_semmim'), tiny_v2)
     return config, checkpoint
 
 
